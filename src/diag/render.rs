@@ -1,0 +1,348 @@
+//! Renderers: the same diagnostics as rustc-style text (miette), JSON, SARIF 2.1.0 and GitHub
+//! workflow annotations. Renderers only format; they never decide what is reported.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+use serde_json::{Value, json};
+
+use super::{Code, Diagnostic, Severity};
+use crate::source::SourceFile;
+
+/// Where the rules' doc pages live, for SARIF `helpUri` and human output.
+pub const DOCS_URL: &str = "https://github.com/updraft-dev/updraft/blob/main/docs/codes";
+
+/// rustc-style text. `color` is off in tests and when stdout is not a terminal.
+#[must_use]
+pub fn human(file: Option<&SourceFile>, diagnostics: &[Diagnostic], color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_urls(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report { diagnostic, file };
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
+        }
+    }
+    out
+}
+
+/// A one-line summary for the end of human output, e.g. `2 errors, 1 warning`.
+#[must_use]
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {}",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        plural(count(Severity::Note), "note")
+    )
+}
+
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    file: Option<&'a SourceFile>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let code = self.diagnostic.code;
+        Some(Box::new(format!("{code} {}", code.name())))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.file.map(|f| f as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.file?;
+        let labels = self.diagnostic.labels.iter().enumerate().map(|(i, l)| {
+            let span = SourceSpan::new((l.span.start as usize).into(), l.span.len());
+            let text = (!l.message.is_empty()).then(|| l.message.clone());
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                LabeledSpan::new_with_span(text, span)
+            }
+        });
+        Some(Box::new(labels))
+    }
+}
+
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text().read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name().to_string(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// One JSON object per diagnostic: code, name, severity, message, file, 1-based line and
+/// column, byte span, every label and the help.
+#[must_use]
+pub fn json_value(file: Option<&SourceFile>, diagnostic: &Diagnostic) -> Value {
+    let position = |span: crate::source::Span| {
+        file.map(|f| {
+            let start = f.line_col(span.start);
+            let end = f.line_col(span.end);
+            json!({
+                "line": start.line, "column": start.column,
+                "end_line": end.line, "end_column": end.column,
+                "span": { "start": span.start, "end": span.end },
+            })
+        })
+    };
+    let mut object = json!({
+        "code": diagnostic.code.as_str(),
+        "name": diagnostic.code.name(),
+        "severity": diagnostic.severity.as_str(),
+        "message": diagnostic.message,
+        "file": file.map(SourceFile::name),
+    });
+    let map = object.as_object_mut().expect("literal object");
+    if let Some(Value::Object(pos)) = diagnostic.primary_span().and_then(position) {
+        map.extend(pos);
+    }
+    let labels: Vec<Value> = diagnostic
+        .labels
+        .iter()
+        .map(|l| {
+            let mut label = json!({ "message": l.message });
+            if let Some(Value::Object(pos)) = position(l.span) {
+                label.as_object_mut().expect("literal object").extend(pos);
+            }
+            label
+        })
+        .collect();
+    map.insert("labels".into(), Value::Array(labels));
+    map.insert("help".into(), json!(diagnostic.help));
+    object
+}
+
+/// `{"diagnostics": [...], "summary": {...}}`, pretty-printed, newline-terminated.
+#[must_use]
+pub fn json(file: Option<&SourceFile>, diagnostics: &[Diagnostic]) -> String {
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let value = json!({
+        "diagnostics": diagnostics.iter().map(|d| json_value(file, d)).collect::<Vec<_>>(),
+        "summary": {
+            "errors": count(Severity::Error),
+            "warnings": count(Severity::Warning),
+            "notes": count(Severity::Note),
+        },
+    });
+    let mut out = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
+    out.push('\n');
+    out
+}
+
+/// GitHub Actions workflow commands, one line per diagnostic.
+#[must_use]
+pub fn github(file: Option<&SourceFile>, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut props = Vec::new();
+        if let Some(file) = file {
+            props.push(format!("file={}", escape_property(file.name())));
+            if let Some(span) = d.primary_span() {
+                let (start, end) = (file.line_col(span.start), file.line_col(span.end));
+                props.push(format!("line={}", start.line));
+                props.push(format!("col={}", start.column));
+                props.push(format!("endLine={}", end.line));
+                props.push(format!("endColumn={}", end.column));
+            }
+        }
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("{} {}", d.code, d.code.name()))
+        ));
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A SARIF 2.1.0 log with one run: every code that can be reported as a rule (with its
+/// help URI and default level), and one result per diagnostic with a region in the spec.
+#[must_use]
+pub fn sarif(file: Option<&SourceFile>, diagnostics: &[Diagnostic], version: &str) -> String {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    };
+    let rules: Vec<Value> = Code::ALL
+        .iter()
+        .map(|code| {
+            json!({
+                "id": code.as_str(),
+                "name": code.name(),
+                "shortDescription": { "text": code.summary() },
+                "helpUri": format!("{DOCS_URL}/{}.md", code.as_str()),
+                "help": { "text": code.doc() },
+                "defaultConfiguration": { "level": level(code.default_severity()) },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let index = Code::ALL.iter().position(|c| *c == d.code).unwrap_or(0);
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            let mut result = json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": index,
+                "level": level(d.severity),
+                "message": { "text": text },
+            });
+            if let Some(file) = file {
+                let mut location = json!({
+                    "physicalLocation": { "artifactLocation": { "uri": sarif_uri(file.name()) } }
+                });
+                if let Some(span) = d.primary_span() {
+                    let (start, end) = (file.line_col(span.start), file.line_col(span.end));
+                    location["physicalLocation"]["region"] = json!({
+                        "startLine": start.line, "startColumn": start.column,
+                        "endLine": end.line, "endColumn": end.column,
+                        "charOffset": span.start, "charLength": span.len(),
+                    });
+                }
+                result["locations"] = json!([location]);
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "updraft",
+                "version": version,
+                "informationUri": "https://github.com/updraft-dev/updraft",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&log).expect("JSON values always serialize");
+    out.push('\n');
+    out
+}
+
+/// A relative URI for the spec: forward slashes, spaces and reserved characters escaped.
+fn sarif_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    #[test]
+    fn github_annotations_escape_newlines_and_separators() {
+        let file = SourceFile::new("dir,a:b.yaml", "app: x\n");
+        let d = Diagnostic::new(Code::UnknownKey, "50% bad\nline").with_label(Span::new(0, 3), "");
+        let out = github(Some(&file), &[d]);
+        assert_eq!(
+            out,
+            "::error file=dir%2Ca%3Ab.yaml,line=1,col=1,endLine=1,endColumn=4,\
+             title=UD1001 unknown-key::50%25 bad%0Aline\n"
+        );
+    }
+
+    #[test]
+    fn sarif_uris_are_relative_and_escaped() {
+        assert_eq!(sarif_uri("./my app/updraft.yaml"), "my%20app/updraft.yaml");
+    }
+}
