@@ -695,30 +695,28 @@ spec_struct! {
     }
 }
 
-/// Reads a spec from its YAML tree, collecting every problem.
-///
-/// # Errors
-/// Every diagnostic found, when the spec could not be read.
-pub fn read(node: &Node) -> Result<Spec, Vec<Diagnostic>> {
+/// Reads a spec from its YAML tree, collecting every problem. The spec comes back whenever
+/// its top level could be read, even with errors inside, so later checks can run on the rest.
+pub fn read(node: &Node) -> (Option<Spec>, Vec<Diagnostic>) {
     let mut cx = read::Cx::default();
     if !matches!(node.kind, crate::syntax::NodeKind::Map(_)) {
-        return Err(vec![
-            Diagnostic::new(
-                crate::diag::Code::DocumentNotMapping,
-                format!(
-                    "the spec must be a mapping of top-level keys, found {}",
-                    node.kind.describe()
+        return (
+            None,
+            vec![
+                Diagnostic::new(
+                    crate::diag::Code::DocumentNotMapping,
+                    format!(
+                        "the spec must be a mapping of top-level keys, found {}",
+                        node.kind.describe()
+                    ),
+                )
+                .with_label(node.span, "expected `app:`, `functions:`, ...")
+                .with_help(
+                    "start the file with `app: my-app`, then `functions:` and the other sections",
                 ),
-            )
-            .with_label(node.span, "expected `app:`, `functions:`, ...")
-            .with_help(
-                "start the file with `app: my-app`, then `functions:` and the other sections",
-            ),
-        ]);
+            ],
+        );
     }
     let spec = read::FromNode::from_node(node, &mut cx);
-    match spec {
-        Some(spec) if cx.diagnostics.is_empty() => Ok(spec),
-        _ => Err(cx.diagnostics),
-    }
+    (spec, cx.diagnostics)
 }

@@ -211,16 +211,9 @@ impl FromNode for f64 {
 impl<T: FromNode> FromNode for Vec<T> {
     fn from_node(node: &Node, cx: &mut Cx) -> Option<Self> {
         match &node.kind {
+            // Items that cannot be read are reported and left out; the rest are still checked.
             NodeKind::Seq(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                let mut ok = true;
-                for item in items {
-                    match T::from_node(item, cx) {
-                        Some(v) => out.push(v),
-                        None => ok = false,
-                    }
-                }
-                ok.then_some(out)
+                Some(items.iter().filter_map(|i| T::from_node(i, cx)).collect())
             }
             _ => {
                 cx.wrong_type(node, "a list");
@@ -238,12 +231,16 @@ impl<T: FromNode> FromNode for Vec<T> {
 #[derive(Clone, Debug)]
 pub struct Map<T> {
     pub entries: Vec<(Spanned<String>, T)>,
+    /// Names whose settings could not be read (already reported). Later checks still know
+    /// the names exist, so a typo in one resource does not turn every use of it into an error.
+    pub failed: Vec<Spanned<String>>,
 }
 
 impl<T> Default for Map<T> {
     fn default() -> Self {
         Self {
             entries: Vec::new(),
+            failed: Vec::new(),
         }
     }
 }
@@ -279,24 +276,26 @@ impl<T: FromNode> FromNode for Map<T> {
                 return None;
             }
         };
-        let mut out = Vec::with_capacity(entries.len());
-        let mut ok = true;
+        let mut map = Map {
+            entries: Vec::with_capacity(entries.len()),
+            failed: Vec::new(),
+        };
         for (key, value) in entries {
             let name = match &key.kind {
                 NodeKind::Str(s) => s.clone(),
                 NodeKind::Int(n) => n.to_string(),
                 _ => {
                     cx.wrong_type(key, "a name");
-                    ok = false;
                     continue;
                 }
             };
+            let name = Spanned::new(name, key.span);
             match T::from_node(value, cx) {
-                Some(v) => out.push((Spanned::new(name, key.span), v)),
-                None => ok = false,
+                Some(v) => map.entries.push((name, v)),
+                None => map.failed.push(name),
             }
         }
-        ok.then_some(Map { entries: out })
+        Some(map)
     }
     fn absent() -> Option<Self> {
         Some(Map::default())
@@ -356,8 +355,10 @@ macro_rules! spec_struct {
                     }
                 }
                 $(
+                    // A value that could not be read is already reported: an optional field
+                    // falls back to absent so the rest of the spec can still be checked.
                     let $field: Option<$ty> = match $field {
-                        Some(read) => read,
+                        Some(read) => read.or_else(<$ty as $crate::spec::read::FromNode>::absent),
                         None => {
                             let absent = <$ty as $crate::spec::read::FromNode>::absent();
                             if absent.is_none() {
