@@ -5,14 +5,18 @@
 //! public format) → [`model`] (checked, defaults and stage applied) → `graph` → `access` →
 //! `rules` → `targets` → `emit`. Only the CLI touches the file system.
 
+pub mod access;
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod graph;
 pub mod model;
+pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod syntax;
+pub mod targets;
 
 use diag::Diagnostic;
 use source::SourceFile;

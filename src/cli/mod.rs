@@ -3,6 +3,9 @@
 
 mod check;
 mod explain;
+mod explain_access;
+mod graph;
+mod lint;
 mod schema;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -72,6 +75,9 @@ pub enum Color {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::Args),
+    Lint(lint::Args),
+    Graph(graph::Args),
+    ExplainAccess(explain_access::Args),
     Schema(schema::Args),
     Explain(explain::Args),
 }
@@ -90,6 +96,9 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
     };
     let status = match &cli.command {
         Command::Check(args) => check::run(args, out),
+        Command::Lint(args) => lint::run(args, out),
+        Command::Graph(args) => graph::run(args, out),
+        Command::ExplainAccess(args) => explain_access::run(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Explain(args) => explain::run(args, out),
     };

@@ -107,7 +107,7 @@ codes! {
     VisibilityBelowTimeout = "UD4102", "visibility-below-timeout", Error, "a queue whose visibility timeout is shorter than its consumer's timeout";
     HttpTimeoutOverGateway = "UD4103", "http-timeout-over-gateway", Warning, "an HTTP function whose timeout exceeds the gateway's 30 s";
     TimeoutOverTargetLimit = "UD4104", "timeout-over-target-limit", Error, "a timeout above what the target runs (Lambda 900 s, Knative 600 s)";
-    MemoryOverTargetLimit = "UD4105", "memory-over-target-limit", Error, "memory outside what the target runs";
+    ReservedConcurrencyZero = "UD4105", "reserved-concurrency-zero", Error, "a function with reserved concurrency 0, which never runs";
     RecursionLoop = "UD4106", "recursion-loop", Error, "a function that writes to the resource that triggers it";
     WriteRouteWithoutAuth = "UD4107", "write-route-without-auth", Warning, "a public route with a method that changes data";
     DeadLetterFifoMismatch = "UD4108", "dead-letter-fifo-mismatch", Error, "a FIFO queue with a standard dead letter queue, or the reverse";

@@ -1,0 +1,291 @@
+//! Needs to IAM statements, through `targets/aws/access.yaml`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::{Cause, Need, needs};
+use crate::model::{Function, Kind, Model, Ref, SecretStore};
+
+const ACCESS_YAML: &str = include_str!("../../targets/aws/access.yaml");
+
+/// The resource an IAM statement is scoped to: one ARN shape of one declared resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Table,
+    TableIndexes,
+    TableStream,
+    Bucket,
+    Objects,
+    Queue,
+    Topic,
+    Function,
+    Secret,
+    Parameter,
+    LogStream,
+    #[serde(rename = "*")]
+    Any,
+}
+
+/// A statement's resource: a scope of a resource the app declares (or the function's own
+/// log group), or `*` for an allow-listed action.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Arn {
+    Scoped {
+        scope: Scope,
+        /// The declared resource; the function itself for `LogStream`.
+        target: Ref,
+        /// Bucket key prefix for `Objects`.
+        prefix: Option<String>,
+    },
+    Any,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Condition {
+    /// `StringLike: { s3:prefix: "<prefix>*" }`
+    S3Prefix(String),
+}
+
+/// One IAM statement (always `Allow`), with why it exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    pub sid: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<Arn>,
+    pub condition: Option<Condition>,
+    pub causes: Vec<Cause>,
+    /// For `Resource: "*"`: why AWS allows nothing narrower.
+    pub wildcard_reason: Option<String>,
+}
+
+/// A function's role policy: the derived statements and the spec's raw ones.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub function: String,
+    pub statements: Vec<Statement>,
+    pub raw: Vec<crate::model::Statement>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Grant {
+    actions: Vec<String>,
+    scopes: Vec<Scope>,
+    #[serde(default)]
+    condition: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    uses: BTreeMap<String, BTreeMap<String, Vec<Grant>>>,
+    triggers: BTreeMap<String, Vec<Grant>>,
+    dead_letter: BTreeMap<String, Vec<Grant>>,
+    logs: Vec<Grant>,
+    tracing: Vec<Grant>,
+    /// Action to the reason it may be granted on `*`.
+    pub wildcard_only: BTreeMap<String, String>,
+}
+
+/// The embedded access table, parsed once. A malformed table is a build-time bug caught by
+/// the tests, so it panics with the parser's message.
+pub fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        serde_saphyr::from_str(ACCESS_YAML)
+            .unwrap_or_else(|e| panic!("targets/aws/access.yaml is malformed: {e}"))
+    })
+}
+
+impl Table {
+    /// Every action the table can grant.
+    pub fn all_actions(&self) -> impl Iterator<Item = &str> {
+        let lists = self
+            .uses
+            .values()
+            .flat_map(|levels| levels.values())
+            .chain(self.triggers.values())
+            .chain(self.dead_letter.values())
+            .chain([&self.logs, &self.tracing]);
+        lists.flat_map(|grants| {
+            grants
+                .iter()
+                .flat_map(|g| g.actions.iter().map(String::as_str))
+        })
+    }
+
+    fn grants(&self, model: &Model, need: &Need) -> &[Grant] {
+        let kind_key = |r: &Ref| match r.kind {
+            Kind::Secret => match model.secret(&r.name).map(|s| s.store) {
+                Some(SecretStore::Ssm) => "secret_ssm",
+                Some(SecretStore::SecretsManager) => "secret_secrets_manager",
+                // Kubernetes secrets have no IAM form; AWS targets report them.
+                _ => "",
+            },
+            other => other.noun(),
+        };
+        let found = match need {
+            Need::Use {
+                resource, access, ..
+            } => self
+                .uses
+                .get(kind_key(resource))
+                .and_then(|levels| levels.get(access.as_str())),
+            Need::Poll { resource } => self.triggers.get(kind_key(resource)),
+            Need::DeadLetter { resource } => self.dead_letter.get(kind_key(resource)),
+            Need::Logs => Some(&self.logs),
+            Need::Tracing => Some(&self.tracing),
+        };
+        found.map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A statement id: letters and digits only, from the need.
+fn sid(need: &Need) -> String {
+    let camel = |s: &str| -> String {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    match need {
+        Need::Use {
+            resource, access, ..
+        } => format!(
+            "{}{}{}",
+            camel(resource.kind.noun()),
+            camel(&resource.name),
+            camel(access.as_str())
+        ),
+        Need::Poll { resource } => format!(
+            "Poll{}{}",
+            camel(resource.kind.noun()),
+            camel(&resource.name)
+        ),
+        Need::DeadLetter { resource } => format!("DeadLetter{}", camel(&resource.name)),
+        Need::Logs => "Logs".into(),
+        Need::Tracing => "Tracing".into(),
+    }
+}
+
+/// The IAM policy of one function: derived statements, merged where they share resources.
+#[must_use]
+pub fn policy(model: &Model, function: &Function) -> Policy {
+    let table = table();
+    let mut statements: Vec<Statement> = Vec::new();
+    for caused in needs(function) {
+        let need = &caused.need;
+        for grant in table.grants(model, need) {
+            let (target, prefix) = match need {
+                Need::Use {
+                    resource, prefix, ..
+                } => (resource.clone(), prefix.clone()),
+                Need::Poll { resource } | Need::DeadLetter { resource } => (resource.clone(), None),
+                Need::Logs | Need::Tracing => (Ref::new(Kind::Function, &function.name), None),
+            };
+            let resources: Vec<Arn> = grant
+                .scopes
+                .iter()
+                .map(|scope| match scope {
+                    Scope::Any => Arn::Any,
+                    scope => Arn::Scoped {
+                        scope: *scope,
+                        target: target.clone(),
+                        prefix: if *scope == Scope::Objects {
+                            prefix.clone()
+                        } else {
+                            None
+                        },
+                    },
+                })
+                .collect();
+            let condition = match (grant.condition.as_deref(), &prefix) {
+                (Some("s3_prefix"), Some(p)) => Some(Condition::S3Prefix(p.clone())),
+                _ => None,
+            };
+            let wildcard_reason = resources.contains(&Arn::Any).then(|| {
+                grant
+                    .actions
+                    .iter()
+                    .filter_map(|a| table.wildcard_only.get(a))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            });
+            // Merge into an earlier statement on the same resources and condition.
+            if let Some(existing) = statements
+                .iter_mut()
+                .find(|s| s.resources == resources && s.condition == condition)
+            {
+                for action in &grant.actions {
+                    if !existing.actions.contains(action) {
+                        existing.actions.push(action.clone());
+                    }
+                }
+                existing.actions.sort();
+                if !existing.causes.contains(&caused.cause) {
+                    existing.causes.push(caused.cause.clone());
+                }
+                continue;
+            }
+            statements.push(Statement {
+                sid: sid(need),
+                actions: grant.actions.clone(),
+                resources,
+                condition,
+                causes: vec![caused.cause.clone()],
+                wildcard_reason,
+            });
+        }
+    }
+    // Statement ids are unique within a policy.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for statement in &mut statements {
+        let n = seen.entry(statement.sid.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            statement.sid = format!("{}{}", statement.sid, n);
+        }
+    }
+    Policy {
+        function: function.name.clone(),
+        statements,
+        raw: function.permissions.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::catalogue;
+
+    #[test]
+    fn every_table_action_is_a_real_action() {
+        let catalogue = catalogue::get();
+        let table = table();
+        for action in table.all_actions() {
+            let info = catalogue
+                .action(action)
+                .unwrap_or_else(|| panic!("{action} is not in the IAM catalogue"));
+            assert_eq!(info.name, action, "spell actions as AWS does");
+        }
+        for (action, reason) in &table.wildcard_only {
+            let info = catalogue
+                .action(action)
+                .expect("allow-listed action exists");
+            assert!(
+                info.wildcard_only(),
+                "{action} takes a resource ARN: it must be scoped"
+            );
+            assert!(reason.len() > 20, "{action} needs a real reason");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Lint: rules over the model, the graph and the derived policies. Rules only report; they
+//! never change what is compiled. Each rule is a function with its code in the one table
+//! (`diag::codes`) and its doc page in `docs/codes/`; the registry below lists them all.
+
+mod hygiene;
+mod iam;
+mod reliability;
+
+use crate::access::aws::Policy;
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::graph::Graph;
+use crate::model::{Model, Ref};
+
+/// Which target's limits apply (Knative runs requests for at most 600 s, Lambda 900 s).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Platform {
+    #[default]
+    Aws,
+    Knative,
+}
+
+/// What the rules read.
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub graph: &'a Graph,
+    pub policies: &'a [Policy],
+    pub platform: Platform,
+}
+
+/// A rule's finding, with the resource it is about (for per-resource suppression).
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub resource: Ref,
+}
+
+impl Finding {
+    pub fn new(resource: Ref, diagnostic: Diagnostic) -> Self {
+        Self {
+            diagnostic,
+            resource,
+        }
+    }
+}
+
+type RuleFn = fn(&Context<'_>, &mut Vec<Finding>);
+
+/// Every rule, by code. A test checks that every lint code has exactly one entry.
+pub const RULES: &[(Code, RuleFn)] = &[
+    (Code::WildcardAction, iam::wildcard_action),
+    (Code::WildcardResource, iam::wildcard_resource),
+    (Code::PrivilegeEscalation, iam::privilege_escalation),
+    (Code::UnknownAction, iam::unknown_action),
+    (Code::UnknownService, iam::unknown_service),
+    (Code::NotActionOrResource, iam::not_action_or_resource),
+    (Code::PolicyTooLarge, iam::policy_too_large),
+    (
+        Code::UndeclaredResourceGrant,
+        iam::undeclared_resource_grant,
+    ),
+    (
+        Code::AsyncWithoutDeadLetter,
+        reliability::async_without_dead_letter,
+    ),
+    (
+        Code::VisibilityBelowTimeout,
+        reliability::visibility_below_timeout,
+    ),
+    (
+        Code::HttpTimeoutOverGateway,
+        reliability::http_timeout_over_gateway,
+    ),
+    (
+        Code::TimeoutOverTargetLimit,
+        reliability::timeout_over_target_limit,
+    ),
+    (
+        Code::ReservedConcurrencyZero,
+        reliability::reserved_concurrency_zero,
+    ),
+    (Code::RecursionLoop, reliability::recursion_loop),
+    (
+        Code::WriteRouteWithoutAuth,
+        reliability::write_route_without_auth,
+    ),
+    (
+        Code::DeadLetterFifoMismatch,
+        reliability::dead_letter_fifo_mismatch,
+    ),
+    (Code::TracingOff, reliability::tracing_off),
+    (Code::LogRetentionMissing, hygiene::log_retention_missing),
+    (Code::PublicBucket, hygiene::public_bucket),
+    (Code::TableWithoutPitr, hygiene::table_without_pitr),
+    (Code::UnusedResource, hygiene::unused_resource),
+    (Code::X86Architecture, hygiene::x86_architecture),
+    (Code::DeadLetterUnwatched, hygiene::dead_letter_unwatched),
+];
+
+/// The result of linting: findings to report and how many were suppressed.
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub suppressed: usize,
+}
+
+/// Runs every rule not allowed by the spec's `lint:` section, applies its severities and the
+/// per-resource suppressions, and sorts the findings.
+#[must_use]
+pub fn run(cx: &Context<'_>) -> Report {
+    let settings = &cx.model.lint;
+    let mut diagnostics = Vec::new();
+    let mut suppressed = 0;
+    for (code, rule) in RULES {
+        if settings.allow.contains(code) {
+            continue;
+        }
+        let severity = if settings.deny.contains(code) {
+            Severity::Error
+        } else if settings.warn.contains(code) {
+            Severity::Warning
+        } else {
+            code.default_severity()
+        };
+        let mut findings = Vec::new();
+        rule(cx, &mut findings);
+        for finding in findings {
+            debug_assert_eq!(
+                finding.diagnostic.code, *code,
+                "a rule reports only its own code"
+            );
+            if is_suppressed(cx.model, &finding.resource, *code) {
+                suppressed += 1;
+                continue;
+            }
+            diagnostics.push(finding.diagnostic.with_severity(severity));
+        }
+    }
+    crate::diag::sort(&mut diagnostics);
+    Report {
+        diagnostics,
+        suppressed,
+    }
+}
+
+fn is_suppressed(model: &Model, resource: &Ref, code: Code) -> bool {
+    use crate::model::Kind;
+    let list = match resource.kind {
+        Kind::Function => model.function(&resource.name).map(|r| &r.suppress),
+        Kind::Gateway => model.gateway(&resource.name).map(|r| &r.suppress),
+        Kind::Table => model.table(&resource.name).map(|r| &r.suppress),
+        Kind::Queue => model.queue(&resource.name).map(|r| &r.suppress),
+        Kind::Topic => model.topic(&resource.name).map(|r| &r.suppress),
+        Kind::Bucket => model.bucket(&resource.name).map(|r| &r.suppress),
+        Kind::Auth | Kind::Secret => None,
+    };
+    list.is_some_and(|l| l.iter().any(|s| s.code == code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lint_code_has_exactly_one_rule() {
+        for code in Code::ALL.iter().filter(|c| c.is_lint()) {
+            let n = RULES.iter().filter(|(c, _)| c == code).count();
+            assert_eq!(n, 1, "{code} has {n} rules");
+        }
+        assert!(RULES.len() >= 20);
+    }
+}

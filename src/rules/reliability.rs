@@ -1,0 +1,258 @@
+//! Serverless reliability rules (UD41xx).
+
+use super::{Context, Finding, Platform};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Function, Kind, Ref, Trigger};
+
+fn me(f: &Function) -> Ref {
+    Ref::new(Kind::Function, &f.name)
+}
+
+/// `UD4101`: events delivered asynchronously are dropped after retries unless a dead
+/// letter target catches them.
+pub fn async_without_dead_letter(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for f in &cx.model.functions {
+        if f.dead_letter.is_some() {
+            continue;
+        }
+        if let Some(event) = f.async_events().next() {
+            out.push(Finding::new(
+                me(f),
+                Diagnostic::new(
+                    Code::AsyncWithoutDeadLetter,
+                    format!(
+                        "function `{}` is triggered asynchronously but has no dead letter target",
+                        f.name
+                    ),
+                )
+                .with_label(
+                    event.span,
+                    format!(
+                        "`{}` events are retried, then dropped",
+                        event.trigger.kind()
+                    ),
+                )
+                .with_help("add `dead_letter: <queue or topic>` so failed events are kept"),
+            ));
+        }
+    }
+}
+
+/// `UD4102`: a queue hides a received message for its visibility timeout; a consumer that
+/// runs longer sees the message delivered twice (and AWS refuses the event source mapping).
+pub fn visibility_below_timeout(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for f in &cx.model.functions {
+        for event in &f.events {
+            let Trigger::Queue { queue, .. } = &event.trigger else {
+                continue;
+            };
+            let Some(q) = cx.model.queue(queue) else {
+                continue;
+            };
+            if q.visibility_timeout.value >= f.timeout.value {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                Code::VisibilityBelowTimeout,
+                format!(
+                    "queue `{queue}` hides messages for {}s, less than consumer `{}`'s timeout of {}s",
+                    q.visibility_timeout.value, f.name, f.timeout.value
+                ),
+            )
+            .with_label(event.span, "consumer runs longer than the message stays hidden");
+            if !q.visibility_timeout.span.is_empty() {
+                d = d.with_label(q.visibility_timeout.span, "visibility timeout set here");
+            }
+            out.push(Finding::new(
+                Ref::new(Kind::Queue, queue),
+                d.with_help(format!(
+                    "set the queue's `visibility_timeout` to at least `{}s` (AWS recommends six times the function timeout)",
+                    f.timeout.value * 6
+                )),
+            ));
+        }
+    }
+}
+
+/// `UD4103`: the HTTP gateway cuts requests off after 30 s.
+pub fn http_timeout_over_gateway(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for f in &cx.model.functions {
+        if f.timeout.value <= 30 {
+            continue;
+        }
+        if let Some(event) = f
+            .events
+            .iter()
+            .find(|e| matches!(e.trigger, Trigger::Http { .. }))
+        {
+            let mut d = Diagnostic::new(
+                Code::HttpTimeoutOverGateway,
+                format!(
+                    "function `{}` may run {}s, but its HTTP route times out after 30s",
+                    f.name, f.timeout.value
+                ),
+            );
+            if !f.timeout.span.is_empty() {
+                d = d.with_label(f.timeout.span, "timeout set here");
+            }
+            out.push(Finding::new(
+                me(f),
+                d.with_label(event.span, "the gateway answers 503 after 30s")
+                    .with_help(
+                        "keep HTTP handlers under 30s; hand long work to a queue and answer 202",
+                    ),
+            ));
+        }
+    }
+}
+
+/// `UD4104`: Knative's default maximum request timeout is 600 s.
+pub fn timeout_over_target_limit(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    if cx.platform != Platform::Knative {
+        return;
+    }
+    for f in cx.model.functions.iter().filter(|f| f.timeout.value > 600) {
+        let span = if f.timeout.span.is_empty() {
+            f.span
+        } else {
+            f.timeout.span
+        };
+        out.push(Finding::new(
+            me(f),
+            Diagnostic::new(
+                Code::TimeoutOverTargetLimit,
+                format!("function `{}` has a {}s timeout; Knative allows at most 600s", f.name, f.timeout.value),
+            )
+            .with_label(span, "over Knative's max-revision-timeout-seconds")
+            .with_help("lower the timeout to `10m` or less for the Knative target (a stage can override it)"),
+        ));
+    }
+}
+
+/// `UD4105`: reserved concurrency 0 disables the function.
+pub fn reserved_concurrency_zero(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for f in &cx.model.functions {
+        if let Some(r) = f.reserved_concurrency.as_ref().filter(|r| r.value == 0) {
+            out.push(Finding::new(
+                me(f),
+                Diagnostic::new(
+                    Code::ReservedConcurrencyZero,
+                    format!(
+                        "function `{}` has reserved concurrency 0 and never runs",
+                        f.name
+                    ),
+                )
+                .with_label(r.span, "every invocation is throttled")
+                .with_help(
+                    "remove `reserved_concurrency`, or set it to the copies that may run at once",
+                ),
+            ));
+        }
+    }
+}
+
+/// `UD4106`: a function that writes what triggers it runs forever (and bills forever).
+pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for l in cx.graph.loops(cx.model) {
+        let Some((first, _, hop)) = l.hops.first() else {
+            continue;
+        };
+        let path: Vec<String> = l
+            .hops
+            .iter()
+            .map(|(from, to, hop)| {
+                format!("`{from}` writes {} which triggers `{to}`", hop.resource)
+            })
+            .collect();
+        let Some(f) = cx.model.function(first) else {
+            continue;
+        };
+        let mut d = Diagnostic::new(
+            Code::RecursionLoop,
+            format!("recursion loop: {}", path.join(", ")),
+        )
+        .with_label(hop.write, "writes here");
+        if hop.trigger != hop.write {
+            d = d.with_label(hop.trigger, "and is triggered here");
+        }
+        out.push(Finding::new(
+            me(f),
+            d.with_help("write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource"),
+        ));
+    }
+}
+
+/// `UD4107`: a public route that changes data.
+pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for f in &cx.model.functions {
+        for event in &f.events {
+            let Trigger::Http {
+                method,
+                path,
+                auth: None,
+                ..
+            } = &event.trigger
+            else {
+                continue;
+            };
+            if matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+                continue;
+            }
+            out.push(Finding::new(
+                me(f),
+                Diagnostic::new(Code::WriteRouteWithoutAuth, format!("`{method} {path}` changes data and anyone can call it"))
+                    .with_label(event.span, "public route")
+                    .with_help("add `auth: <name>` (or a gateway `default_auth`); a webhook that checks a signature itself can suppress this with the reason"),
+            ));
+        }
+    }
+}
+
+/// `UD4108`: SQS refuses a dead letter queue of the other kind (FIFO vs standard).
+pub fn dead_letter_fifo_mismatch(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for q in &cx.model.queues {
+        let Some(dl) = &q.dead_letter else { continue };
+        let Some(target) = cx.model.queue(&dl.queue) else {
+            continue;
+        };
+        if q.fifo == target.fifo {
+            continue;
+        }
+        let kind = |fifo: bool| if fifo { "FIFO" } else { "standard" };
+        out.push(Finding::new(
+            Ref::new(Kind::Queue, &q.name),
+            Diagnostic::new(
+                Code::DeadLetterFifoMismatch,
+                format!(
+                    "{} queue `{}` has {} dead letter queue `{}`",
+                    kind(q.fifo),
+                    q.name,
+                    kind(target.fifo),
+                    target.name
+                ),
+            )
+            .with_label(dl.span, format!("must also be {}", kind(q.fifo)))
+            .with_help(format!("set `fifo: {}` on queue `{}`", q.fifo, target.name)),
+        ));
+    }
+}
+
+/// `UD4109`: without tracing, a slow or failing call chain cannot be followed.
+pub fn tracing_off(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for f in cx.model.functions.iter().filter(|f| !f.tracing.value) {
+        let span = if f.tracing.span.is_empty() {
+            f.span
+        } else {
+            f.tracing.span
+        };
+        out.push(Finding::new(
+            me(f),
+            Diagnostic::new(
+                Code::TracingOff,
+                format!("function `{}` is not traced", f.name),
+            )
+            .with_label(span, "tracing off")
+            .with_help("set `tracing: true` on the function or in `defaults`"),
+        ));
+    }
+}
