@@ -13,7 +13,37 @@ pub fn generate() -> String {
         "$id".into(),
         "https://github.com/updraft-dev/updraft/blob/main/schemas/updraft.schema.json".into(),
     );
-    let mut out = serde_json::to_string_pretty(&schema).expect("a schema always serializes");
+    let mut value = schema.to_value();
+    describe_event_kinds(&mut value);
+    let mut out = serde_json::to_string_pretty(&value).expect("a schema always serializes");
     out.push('\n');
     out
+}
+
+/// An event is written `- http: {...}`: editors show the description of the `http` key, so
+/// each variant's description moves onto its one property.
+fn describe_event_kinds(schema: &mut serde_json::Value) {
+    let Some(variants) = schema
+        .pointer_mut("/definitions/Event/oneOf")
+        .and_then(serde_json::Value::as_array_mut)
+    else {
+        return;
+    };
+    for variant in variants {
+        let Some(description) = variant.get("description").cloned() else {
+            continue;
+        };
+        if let Some(serde_json::Value::Object(properties)) = variant.get_mut("properties") {
+            for property in properties.values_mut() {
+                // Draft-07 ignores keywords beside `$ref`, so the reference moves into `allOf`.
+                if property.get("description").is_none() {
+                    let reference = property.take();
+                    *property = serde_json::json!({
+                        "description": description.clone(),
+                        "allOf": [reference],
+                    });
+                }
+            }
+        }
+    }
 }

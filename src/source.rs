@@ -90,6 +90,19 @@ impl SourceFile {
         self.text.get(span.range()).unwrap_or("")
     }
 
+    /// The byte offset of a 1-based line and column (column in characters).
+    #[must_use]
+    pub fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)? as usize;
+        let rest = &self.text[start..];
+        let line_text = rest.split('\n').next().unwrap_or("");
+        let within = line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i);
+        Some(start + within)
+    }
+
     /// Line and column of a byte offset.
     #[must_use]
     pub fn line_col(&self, offset: u32) -> LineCol {

@@ -113,7 +113,8 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         policies: &policies,
         platform,
     });
-    print(out, args.format, Some(&file), &report.diagnostics)?;
+    let diagnostics = report.diagnostics();
+    print(out, args.format, Some(&file), &diagnostics)?;
     if args.format == Format::Human {
         let suppressed = match report.suppressed {
             0 => String::new(),
@@ -123,7 +124,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             out.stderr,
             "{}: {}{suppressed}",
             file.name(),
-            render::summary(&report.diagnostics)
+            render::summary(&diagnostics)
         )?;
     }
     let deny = match args.deny {
@@ -131,7 +132,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         DenyLevel::Warning => Severity::Warning,
         DenyLevel::Error => Severity::Error,
     };
-    Ok(if report.diagnostics.iter().any(|d| d.severity >= deny) {
+    Ok(if diagnostics.iter().any(|d| d.severity >= deny) {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

@@ -73,7 +73,9 @@ const MAX_NAME: usize = 40;
 struct Checker {
     diagnostics: Vec<Diagnostic>,
     /// Every declared resource name, to resolve `uses` and references.
-    names: BTreeMap<String, (Kind, Span)>,
+    /// Keyed by namespace: resources that `uses` can name share one (`resources`), so a
+    /// table and a queue cannot both be `orders`; gateways and auths have their own.
+    names: BTreeMap<(&'static str, String), (Kind, Span)>,
 }
 
 pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnostic>> {
@@ -113,6 +115,22 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
         found.map(|(_, s)| s)
     });
 
+    if let Some(d) = &spec.defaults {
+        cx.shared_settings(
+            d.memory.as_ref(),
+            d.timeout.as_ref(),
+            d.ephemeral_storage.as_ref(),
+            d.log_retention.as_ref(),
+        );
+    }
+    for (_, s) in spec.stages.iter() {
+        cx.shared_settings(
+            s.memory.as_ref(),
+            s.timeout.as_ref(),
+            s.ephemeral_storage.as_ref(),
+            s.log_retention.as_ref(),
+        );
+    }
     let lint = cx.lint_settings(spec.lint.as_ref());
     let auths = sorted(spec.auth.iter().filter_map(|(n, a)| cx.auth(n, a)));
     let gateways = sorted(spec.gateways.iter().filter_map(|(n, g)| cx.gateway(n, g)));
@@ -175,6 +193,15 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
     }
 }
 
+/// The namespace a kind's names live in.
+fn namespace(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Gateway => "gateways",
+        Kind::Auth => "auth",
+        _ => "resources",
+    }
+}
+
 trait Named {
     fn key(&self) -> &str;
 }
@@ -216,8 +243,39 @@ impl Layers<'_> {
 }
 
 impl Checker {
+    /// Records a problem once: a value shared through `defaults` or a stage is checked for
+    /// every function that inherits it, but reported at its one location only once.
     fn error(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+        let duplicate = diagnostic.primary_span().is_some()
+            && self.diagnostics.iter().any(|d| {
+                d.code == diagnostic.code && d.primary_span() == diagnostic.primary_span()
+            });
+        if !duplicate {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// Checks settings that `defaults` and stages give every function, even when no
+    /// function inherits them yet.
+    fn shared_settings(
+        &mut self,
+        memory: Option<&Spanned<u32>>,
+        timeout: Option<&Spanned<spec::Duration>>,
+        storage: Option<&Spanned<u32>>,
+        retention: Option<&Spanned<spec::Duration>>,
+    ) {
+        if let Some(m) = memory {
+            self.range(m, (128, 10_240), "memory", Code::MemoryOutOfRange);
+        }
+        if let Some(t) = timeout {
+            self.seconds(t, (1, 900), "timeout", Code::TimeoutOutOfRange);
+        }
+        if let Some(e) = storage {
+            self.range(e, (512, 10_240), "ephemeral storage", Code::OutOfRange);
+        }
+        if let Some(r) = retention {
+            self.log_retention(&Setting::new(r.value, r.span));
+        }
     }
 
     fn name(&mut self, name: &Spanned<String>, what: &str, max: usize) -> bool {
@@ -247,10 +305,12 @@ impl Checker {
         } else {
             format!("{what} name `{n}` is not a valid name")
         };
-        let mut d = Diagnostic::new(Code::InvalidName, message).with_label(
-            name.span,
-            "lowercase letters, digits and single hyphens, starting with a letter",
-        );
+        let label = if well_formed {
+            format!("over {max} characters")
+        } else {
+            "lowercase letters, digits and single hyphens, starting with a letter".to_string()
+        };
+        let mut d = Diagnostic::new(Code::InvalidName, message).with_label(name.span, label);
         if !well_formed && !fixed.is_empty() && fixed.starts_with(|c: char| c.is_ascii_lowercase())
         {
             d = d.with_help(format!(
@@ -266,7 +326,8 @@ impl Checker {
     fn declare<T>(&mut self, map: &Map<T>, kind: Kind) {
         for name in map.entries.iter().map(|(n, _)| n).chain(&map.failed) {
             self.name(name, kind.noun(), MAX_NAME);
-            if let Some((other, first)) = self.names.get(&name.value) {
+            let key = (namespace(kind), name.value.clone());
+            if let Some((other, first)) = self.names.get(&key) {
                 let message = format!(
                     "`{}` is declared as a {} and as a {}",
                     name.value,
@@ -281,7 +342,7 @@ impl Checker {
                         .with_help("give each resource its own name: `uses` and references look resources up by name alone"),
                 );
             } else {
-                self.names.insert(name.value.clone(), (kind, name.span));
+                self.names.insert(key, (kind, name.span));
             }
         }
     }
@@ -292,11 +353,11 @@ impl Checker {
             .names
             .iter()
             .filter(|(_, (k, _))| *k == kind)
-            .map(|(n, _)| n.as_str())
+            .map(|((_, n), _)| n.as_str())
             .collect();
         let help = match suggest(&name.value, candidates.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
-            None => match self.names.get(&name.value) {
+            None => match self.lookup(&name.value) {
                 Some((other, _)) => format!("`{}` is a {}, not a {what}", name.value, other.noun()),
                 None if candidates.is_empty() => format!("declare it under `{}:`", kind.section()),
                 None => format!(
@@ -313,9 +374,14 @@ impl Checker {
         );
     }
 
+    /// A resource that `uses` can name.
+    fn lookup(&self, name: &str) -> Option<&(Kind, Span)> {
+        self.names.get(&("resources", name.to_string()))
+    }
+
     /// Resolves a name that must be of `kind`.
     fn resolve(&mut self, name: &Spanned<String>, kind: Kind, code: Code) -> Option<String> {
-        match self.names.get(&name.value) {
+        match self.names.get(&(namespace(kind), name.value.clone())) {
             Some((k, _)) if *k == kind => Some(name.value.clone()),
             _ => {
                 self.unknown(name, kind.noun(), code, kind);
@@ -336,7 +402,8 @@ impl Checker {
         }
         self.error(
             Diagnostic::new(code, format!("{what} {} is out of range", value.value))
-                .with_label(value.span, format!("must be {lo} to {hi}")),
+                .with_label(value.span, format!("must be {lo} to {hi}"))
+                .with_help(format!("set {what} to a value from {lo} to {hi}")),
         );
         false
     }
@@ -355,7 +422,12 @@ impl Checker {
         let show = |n: u64| spec::Duration(n).to_string();
         self.error(
             Diagnostic::new(code, format!("{what} {} is out of range", value.value))
-                .with_label(value.span, format!("must be {} to {}", show(lo), show(hi))),
+                .with_label(value.span, format!("must be {} to {}", show(lo), show(hi)))
+                .with_help(format!(
+                    "set {what} to a duration from `{}` to `{}`",
+                    show(lo),
+                    show(hi)
+                )),
         );
         None
     }
@@ -590,7 +662,8 @@ impl Checker {
                     Code::InvalidName,
                     "a key attribute name must be 1 to 255 characters",
                 )
-                .with_label(key.name.span, "invalid attribute name"),
+                .with_label(key.name.span, "invalid attribute name")
+                .with_help("name the attribute as your code reads it, for example `id` or `pk`"),
             );
         }
         Key {
@@ -658,7 +731,8 @@ impl Checker {
                         .with_label(
                             n.span,
                             "3 to 255 characters of a-z, A-Z, 0-9, `_`, `-` and `.`",
-                        ),
+                        )
+                        .with_help("name the index for its query, for example `by-customer`"),
                     );
                 }
                 Index {
@@ -772,7 +846,10 @@ impl Checker {
                             Code::InvalidDuration,
                             "`expire_after` must be a whole number of days",
                         )
-                        .with_label(rule.expire_after.span, "expected days, for example `30d`"),
+                        .with_label(rule.expire_after.span, "expected days, for example `30d`")
+                        .with_help(
+                            "lifecycle rules count whole days, for example `expire_after: 30d`",
+                        ),
                     );
                     return None;
                 }
@@ -866,7 +943,8 @@ impl Checker {
                             Code::OutOfRange,
                             format!("alarm period {} is not one CloudWatch accepts", p.value),
                         )
-                        .with_label(p.span, "10s, 30s, or whole minutes up to 1d"),
+                        .with_label(p.span, "10s, 30s, or whole minutes up to 1d")
+                        .with_help("use `10s`, `30s`, or whole minutes such as `1m` or `5m`"),
                     );
                     return None;
                 }
@@ -1014,7 +1092,8 @@ impl Checker {
                         .with_label(
                             key.span,
                             "letters, digits and `_`, not starting with a digit",
-                        ),
+                        )
+                        .with_help("use a name such as `TABLE_NAME`"),
                     );
                     continue;
                 }
@@ -1090,7 +1169,8 @@ impl Checker {
                             Code::InvalidValue,
                             "a handler must be 1 to 128 characters",
                         )
-                        .with_label(handler.span, "invalid handler"),
+                        .with_label(handler.span, "invalid handler")
+                        .with_help("write the module and function, for example `src/api.handler`"),
                     );
                 }
                 (
@@ -1109,7 +1189,8 @@ impl Checker {
                             Code::ConflictingKeys,
                             "`code` is for handler functions; an image holds its own code",
                         )
-                        .with_label(code.span, "not used with `image`"),
+                        .with_label(code.span, "not used with `image`")
+                        .with_help("remove `code`: the image already contains the code"),
                     );
                 }
                 let valid = !image.value.is_empty() && !image.value.contains(char::is_whitespace);
@@ -1144,6 +1225,7 @@ impl Checker {
                 );
                 (None, name.span)
             }
+            (None, None) if f.had_errors => (None, name.span),
             (None, None) => {
                 self.error(
                     Diagnostic::new(Code::MissingKey, format!("function `{}` needs `handler` or `image`", name.value))
@@ -1171,10 +1253,9 @@ impl Checker {
             (128, 10_240),
             "memory",
             Code::MemoryOutOfRange,
-        ) {
-            if let Some(last) = self.diagnostics.last_mut() {
-                last.help = Some("Lambda functions take 128 to 10,240 MB, in steps of 1 MB".into());
-            }
+        ) && let Some(last) = self.diagnostics.last_mut()
+        {
+            last.help = Some("Lambda functions take 128 to 10,240 MB, in steps of 1 MB".into());
         }
         let timeout_setting = o
             .and_then(|o| o.timeout.as_ref())
@@ -1194,10 +1275,10 @@ impl Checker {
                     "timeout",
                     Code::TimeoutOutOfRange,
                 );
-                if seconds.is_none() {
-                    if let Some(last) = self.diagnostics.last_mut() {
-                        last.help = Some("a function runs at most 15 minutes; move longer work to a queue-driven worker or a step function".into());
-                    }
+                if seconds.is_none()
+                    && let Some(last) = self.diagnostics.last_mut()
+                {
+                    last.help = Some("a function runs at most 15 minutes; move longer work to a queue-driven worker or a step function".into());
                 }
                 Setting::new(seconds.unwrap_or(3), t.span)
             }
@@ -1269,7 +1350,7 @@ impl Checker {
         let dead_letter = f
             .dead_letter
             .as_ref()
-            .and_then(|d| match self.names.get(&d.value) {
+            .and_then(|d| match self.lookup(&d.value) {
                 Some((kind @ (Kind::Queue | Kind::Topic), _)) => {
                     Some(Setting::new(Ref::new(*kind, d.value.clone()), d.span))
                 }
@@ -1278,7 +1359,7 @@ impl Checker {
                         .names
                         .iter()
                         .filter(|(_, (k, _))| matches!(k, Kind::Queue | Kind::Topic))
-                        .map(|(n, _)| n.as_str())
+                        .map(|((_, n), _)| n.as_str())
                         .collect();
                     let help = suggest(&d.value, candidates.iter().copied()).map_or_else(
                         || {
@@ -1316,26 +1397,25 @@ impl Checker {
                         Code::OutOfRange,
                         "provisioned concurrency must be at least 1",
                     )
-                    .with_label(p.span, "leave it out for none"),
+                    .with_label(p.span, "leave it out for none")
+                    .with_help("remove `provisioned_concurrency`, or set it to 1 or more"),
                 );
             }
-            if let Some(r) = &reserved_concurrency {
-                if p.value > r.value {
-                    self.error(
-                        Diagnostic::new(
-                            Code::OutOfRange,
-                            format!(
-                                "provisioned concurrency {} exceeds reserved concurrency {}",
-                                p.value, r.value
-                            ),
-                        )
-                        .with_label(p.span, "more warm instances than the function may run")
-                        .with_label(r.span, "reserved here")
-                        .with_help(
-                            "raise `reserved_concurrency` or lower `provisioned_concurrency`",
+            if let Some(r) = &reserved_concurrency
+                && p.value > r.value
+            {
+                self.error(
+                    Diagnostic::new(
+                        Code::OutOfRange,
+                        format!(
+                            "provisioned concurrency {} exceeds reserved concurrency {}",
+                            p.value, r.value
                         ),
-                    );
-                }
+                    )
+                    .with_label(p.span, "more warm instances than the function may run")
+                    .with_label(r.span, "reserved here")
+                    .with_help("raise `reserved_concurrency` or lower `provisioned_concurrency`"),
+                );
             }
         }
         let permissions = f
@@ -1375,7 +1455,7 @@ impl Checker {
     fn log_retention(&mut self, r: &Setting<spec::Duration>) -> Option<Setting<u32>> {
         let s = r.value.seconds();
         let days = s / 86_400;
-        if s % 86_400 == 0 && LOG_RETENTION_DAYS.contains(&days) {
+        if s.is_multiple_of(86_400) && LOG_RETENTION_DAYS.contains(&days) {
             return u32::try_from(days).ok().map(|d| Setting::new(d, r.span));
         }
         let nearest = LOG_RETENTION_DAYS
@@ -1405,8 +1485,13 @@ impl Checker {
     }
 
     fn use_entry(&mut self, target: &Spanned<String>, entry: &Spanned<spec::Use>) -> Option<Use> {
-        let Some((kind, _)) = self.names.get(&target.value).copied() else {
-            let all: Vec<&str> = self.names.keys().map(String::as_str).collect();
+        let Some((kind, _)) = self.lookup(&target.value).copied() else {
+            let all: Vec<&str> = self
+                .names
+                .keys()
+                .filter(|(space, _)| *space == "resources")
+                .map(|(_, n)| n.as_str())
+                .collect();
             let help = suggest(&target.value, all.iter().copied()).map_or_else(
                 || "declare it under `tables:`, `buckets:`, `queues:`, `topics:`, `functions:` or `secrets:`".to_string(),
                 |c| format!("did you mean `{c}`?"),

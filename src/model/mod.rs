@@ -254,7 +254,6 @@ pub struct Function {
 impl Function {
     /// Whether the function is triggered asynchronously (events that are not request-response
     /// and not polled): bucket, topic, schedule, iot.
-    #[must_use]
     pub fn async_events(&self) -> impl Iterator<Item = &Event> {
         self.events.iter().filter(|e| {
             matches!(

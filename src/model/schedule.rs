@@ -246,18 +246,16 @@ fn valid_field(field: &str, (lo, hi): (u32, u32), named: &[&str], day: bool) -> 
             Some((b, s)) => (b, Some(s)),
             None => (item, None),
         };
-        if let Some(step) = step {
-            if !step.parse::<u32>().is_ok_and(|s| s > 0 && s <= hi) {
-                return false;
-            }
+        if let Some(step) = step
+            && !step.parse::<u32>().is_ok_and(|s| s > 0 && s <= hi)
+        {
+            return false;
         }
         if base == "*" {
             return step.is_some();
         }
-        if day {
-            if let Some((d, nth)) = base.split_once('#') {
-                return value(d) && nth.parse::<u32>().is_ok_and(|n| (1..=5).contains(&n));
-            }
+        if day && let Some((d, nth)) = base.split_once('#') {
+            return value(d) && nth.parse::<u32>().is_ok_and(|n| (1..=5).contains(&n));
         }
         match base.split_once('-') {
             Some((a, b)) => value(a) && value(b),

@@ -27,10 +27,12 @@ pub struct Context<'a> {
     pub platform: Platform,
 }
 
-/// A rule's finding, with the resource it is about (for per-resource suppression).
+/// A rule's finding, with the resource it is about. A `suppress` entry on that resource, or
+/// on a related one (the gateway of a route, the consumer of a queue), accepts it.
 pub struct Finding {
     pub diagnostic: Diagnostic,
     pub resource: Ref,
+    pub related: Vec<Ref>,
 }
 
 impl Finding {
@@ -38,7 +40,14 @@ impl Finding {
         Self {
             diagnostic,
             resource,
+            related: Vec::new(),
         }
+    }
+
+    #[must_use]
+    pub fn related(mut self, resource: Ref) -> Self {
+        self.related.push(resource);
+        self
     }
 }
 
@@ -95,10 +104,19 @@ pub const RULES: &[(Code, RuleFn)] = &[
     (Code::DeadLetterUnwatched, hygiene::dead_letter_unwatched),
 ];
 
-/// The result of linting: findings to report and how many were suppressed.
+/// The result of linting: findings to report (sorted by position) and how many were
+/// suppressed.
 pub struct Report {
-    pub diagnostics: Vec<Diagnostic>,
+    pub findings: Vec<Finding>,
     pub suppressed: usize,
+}
+
+impl Report {
+    /// The findings' diagnostics, in order.
+    #[must_use]
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.findings.iter().map(|f| f.diagnostic.clone()).collect()
+    }
 }
 
 /// Runs every rule not allowed by the spec's `lint:` section, applies its severities and the
@@ -106,7 +124,7 @@ pub struct Report {
 #[must_use]
 pub fn run(cx: &Context<'_>) -> Report {
     let settings = &cx.model.lint;
-    let mut diagnostics = Vec::new();
+    let mut kept = Vec::new();
     let mut suppressed = 0;
     for (code, rule) in RULES {
         if settings.allow.contains(code) {
@@ -126,16 +144,29 @@ pub fn run(cx: &Context<'_>) -> Report {
                 finding.diagnostic.code, *code,
                 "a rule reports only its own code"
             );
-            if is_suppressed(cx.model, &finding.resource, *code) {
+            if std::iter::once(&finding.resource)
+                .chain(&finding.related)
+                .any(|r| is_suppressed(cx.model, r, *code))
+            {
                 suppressed += 1;
                 continue;
             }
-            diagnostics.push(finding.diagnostic.with_severity(severity));
+            kept.push(Finding {
+                diagnostic: finding.diagnostic.with_severity(severity),
+                ..finding
+            });
         }
     }
-    crate::diag::sort(&mut diagnostics);
+    let key = |f: &Finding| {
+        let d = &f.diagnostic;
+        let span = d
+            .primary_span()
+            .map_or((u32::MAX, u32::MAX), |s| (s.start, s.end));
+        (span, d.code, d.message.clone())
+    };
+    kept.sort_by_key(key);
     Report {
-        diagnostics,
+        findings: kept,
         suppressed,
     }
 }

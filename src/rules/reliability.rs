@@ -69,7 +69,8 @@ pub fn visibility_below_timeout(cx: &Context<'_>, out: &mut Vec<Finding>) {
                     "set the queue's `visibility_timeout` to at least `{}s` (AWS recommends six times the function timeout)",
                     f.timeout.value * 6
                 )),
-            ));
+            )
+            .related(me(f)));
         }
     }
 }
@@ -187,10 +188,10 @@ pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for f in &cx.model.functions {
         for event in &f.events {
             let Trigger::Http {
+                gateway,
                 method,
                 path,
                 auth: None,
-                ..
             } = &event.trigger
             else {
                 continue;
@@ -203,7 +204,8 @@ pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 Diagnostic::new(Code::WriteRouteWithoutAuth, format!("`{method} {path}` changes data and anyone can call it"))
                     .with_label(event.span, "public route")
                     .with_help("add `auth: <name>` (or a gateway `default_auth`); a webhook that checks a signature itself can suppress this with the reason"),
-            ));
+            )
+            .related(Ref::new(Kind::Gateway, gateway)));
         }
     }
 }

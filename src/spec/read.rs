@@ -23,12 +23,23 @@ impl Cx {
     }
 
     pub fn wrong_type(&mut self, node: &Node, expected: &str) {
+        let quoted_scalar = matches!(&node.kind, NodeKind::Str(s) if s.parse::<f64>().is_ok() || s == "true" || s == "false");
+        let help = if quoted_scalar {
+            "remove the quotes: quoted values are strings".to_string()
+        } else if expected.contains("list") {
+            "write a list: `[a, b]`, or one `- item` per line".to_string()
+        } else if expected.contains("mapping") {
+            "write `key: value` pairs here, indented under the key".to_string()
+        } else {
+            format!("this key takes {expected}; `updraft schema` describes every key")
+        };
         self.error(
             Diagnostic::new(
                 Code::WrongType,
                 format!("expected {expected}, found {}", node.kind.describe()),
             )
-            .with_label(node.span, format!("expected {expected}")),
+            .with_label(node.span, format!("expected {expected}"))
+            .with_help(help),
         );
     }
 
@@ -58,7 +69,7 @@ impl Cx {
         self.error(
             Diagnostic::new(Code::MissingKey, format!("{what} needs `{name}`"))
                 .with_label(node.span, format!("`{name}` missing here"))
-                .with_help(format!("add `{name}:` to this {what}")),
+                .with_help(format!("add `{name}:` here")),
         );
     }
 }
@@ -181,7 +192,8 @@ impl FromNode for u32 {
                 Err(_) => {
                     cx.error(
                         Diagnostic::new(Code::OutOfRange, format!("{n} is out of range"))
-                            .with_label(node.span, "expected a whole number from 0 to 4294967295"),
+                            .with_label(node.span, "expected a whole number from 0 to 4294967295")
+                            .with_help("use a smaller, non-negative whole number"),
                     );
                     None
                 }
@@ -314,6 +326,22 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Map<T> {
     }
 }
 
+/// The keys a spec struct cannot do without, as its reader decides.
+pub trait Fields {
+    fn required() -> Vec<&'static str>;
+}
+
+/// Makes a struct's schema require exactly the keys its reader requires (schemars would
+/// otherwise require every field that is not an `Option`, such as maps that default to empty).
+pub fn required_as_read<T: Fields>(schema: &mut schemars::Schema) {
+    let required = T::required();
+    if required.is_empty() {
+        schema.remove("required");
+    } else {
+        schema.insert("required".into(), required.into());
+    }
+}
+
 /// Declares a spec struct: the type (with its JSON Schema) and a reader that reports
 /// unknown keys, missing keys and bad values of every field, not only the first.
 macro_rules! spec_struct {
@@ -329,9 +357,26 @@ macro_rules! spec_struct {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Debug, schemars::JsonSchema)]
-        #[schemars(deny_unknown_fields)]
+        #[schemars(deny_unknown_fields, transform = $crate::spec::read::required_as_read::<$name>)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*
+            /// Whether reading this mapping reported a problem (an unknown key or a bad
+            /// value): later checks skip "missing" errors that would only repeat it.
+            #[schemars(skip)]
+            #[allow(dead_code)]
+            pub had_errors: bool,
+        }
+
+        impl $crate::spec::read::Fields for $name {
+            fn required() -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $(
+                    if <$ty as $crate::spec::read::FromNode>::absent().is_none() {
+                        out.push(stringify!($field).trim_start_matches("r#"));
+                    }
+                )*
+                out
+            }
         }
 
         impl $crate::spec::read::FromNode for $name {
@@ -341,6 +386,7 @@ macro_rules! spec_struct {
             ) -> Option<Self> {
                 let entries = cx.map(node, concat!("a mapping (", $what, ")"))?;
                 let known: &[&str] = &[$(stringify!($field).trim_start_matches("r#")),*];
+                let errors_before = cx.diagnostics.len();
                 $( let mut $field: Option<Option<$ty>> = None; )*
                 for (key, value) in entries {
                     let Some(name) = key.as_str() else {
@@ -368,7 +414,8 @@ macro_rules! spec_struct {
                         }
                     };
                 )*
-                Some(Self { $( $field: $field?, )* })
+                let had_errors = cx.diagnostics.len() > errors_before;
+                Some(Self { $( $field: $field?, )* had_errors })
             }
         }
     };

@@ -117,7 +117,7 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
     options.strict_booleans = true;
     options.with_snippet = false;
     let node: Option<Node> = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|err| syntax_error(file, &err))?;
+        .map_err(|err| syntax_error(file, &err, limits))?;
     match node {
         Some(node) => Ok(node),
         None => Ok(Node {
@@ -150,36 +150,87 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
     }
 }
 
-fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error) -> Diagnostic {
+fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error, limits: Limits) -> Diagnostic {
     let message = err.without_snippet().to_string();
     let location = err.location();
     let span = location.and_then(|loc| {
         let span = loc.span();
-        let start = usize::try_from(span.byte_offset()?).ok()?;
-        let len = usize::try_from(span.byte_len()?).ok()?;
-        Some(Span::new(start, start + len.max(1)).clamp_to(file.text().len()))
+        if let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) {
+            let start = usize::try_from(start).ok()?;
+            let len = usize::try_from(len).ok()?;
+            return Some(Span::new(start, start + len.max(1)).clamp_to(file.text().len()));
+        }
+        // Scanner errors carry only a line and a column (in characters).
+        let line = usize::try_from(loc.line()).ok()?;
+        let column = usize::try_from(loc.column()).ok()?;
+        let start = file.offset_of(line, column)?;
+        let end = file.text()[start..]
+            .chars()
+            .next()
+            .map_or(start, |c| start + c.len_utf8());
+        Some(Span::new(start, end))
     });
     let lower = message.to_lowercase();
-    let (code, help) = if lower.contains("budget")
-        || lower.contains("alias") && lower.contains("limit")
+    let budget = "updraft refuses input that expands past its limits: write the values out instead of \
+                  nesting or aliasing them";
+    let (code, rewritten, help): (Code, Option<String>, &str) = if lower.contains("documents")
+        && lower.contains("budget")
     {
         (
+            Code::YamlSyntax,
+            Some("the file holds more than one YAML document".into()),
+            "a spec is one document: remove the second `---` and what follows, or move it to its own file",
+        )
+    } else if lower.contains("recursion limit") || lower.contains("depth") {
+        (
             Code::InputOverBudget,
-            "updraft refuses input that expands past its limits (alias bombs, very deep nesting); write the values out",
+            Some(format!(
+                "the file nests values deeper than {} levels",
+                limits.max_depth
+            )),
+            budget,
+        )
+    } else if lower.contains("alias") {
+        (
+            Code::InputOverBudget,
+            Some(
+                "the file's aliases expand to more values than updraft reads (an alias bomb?)"
+                    .into(),
+            ),
+            budget,
+        )
+    } else if lower.contains("budget") {
+        (
+            Code::InputOverBudget,
+            Some(format!(
+                "the file holds more than {} values",
+                limits.max_nodes
+            )),
+            budget,
         )
     } else if lower.contains("duplicate") {
+        let key = message.split_once("key: ").map(|(_, rest)| {
+            rest.split(", set ")
+                .next()
+                .unwrap_or(rest)
+                .trim()
+                .to_string()
+        });
         (
             Code::DuplicateKey,
-            "remove one of the two entries; YAML mappings keep one value per key",
+            key.map(|k| format!("duplicate key `{k}`")),
+            "remove one of the two entries; a YAML mapping holds one value per key",
         )
     } else if lower.contains("utf") {
-        (Code::InvalidEncoding, "save the file as UTF-8 text")
+        (Code::InvalidEncoding, None, "save the file as UTF-8 text")
     } else {
         (
             Code::YamlSyntax,
+            None,
             "check indentation and quoting near this point",
         )
     };
+    let message = rewritten.unwrap_or(message);
     let message = first_line(&message);
     let mut diag = Diagnostic::new(code, message);
     if let Some(span) = span {

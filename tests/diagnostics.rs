@@ -1,0 +1,63 @@
+//! Invalid specs under `tests/fixtures/invalid/`: each must produce exactly the codes its
+//! `# expect:` line lists; the rendered and JSON diagnostics are snapshotted.
+
+mod common;
+
+use updraft::diag::render;
+
+#[test]
+fn invalid_fixtures_report_exactly_their_diagnostics() {
+    let fixtures = common::fixtures("tests/fixtures/invalid");
+    assert!(fixtures.len() >= 15, "fixtures missing: {}", fixtures.len());
+    let mut missing_help = Vec::new();
+    let mut mismatches = Vec::new();
+    for fixture in fixtures {
+        let options = updraft::Options {
+            stage: fixture.header("stage"),
+            ..updraft::Options::default()
+        };
+        let diagnostics = match updraft::load(&fixture.file, &options) {
+            Ok(_) => panic!("{} is valid, but it is an invalid fixture", fixture.name),
+            Err(d) => d,
+        };
+        let mut got: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+        got.sort_unstable();
+        let mut want: Vec<String> = fixture
+            .header("expect")
+            .unwrap_or_else(|| panic!("{} has no `# expect:` line", fixture.name))
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .collect();
+        want.sort();
+        if got != want {
+            mismatches.push(format!("{}: got {got:?}, want {want:?}", fixture.name));
+        }
+        for d in &diagnostics {
+            assert!(
+                d.primary_span().is_some() || d.code.as_str() == "UD1011",
+                "{}: {} has no location",
+                fixture.name,
+                d.code
+            );
+            if d.help.is_none() {
+                missing_help.push(format!("{}: {} {}", fixture.name, d.code, d.message));
+            }
+        }
+        let text = format!(
+            "{}\n{}",
+            render::human(Some(&fixture.file), &diagnostics, false),
+            render::json(Some(&fixture.file), &diagnostics)
+        );
+        common::snapshot("diagnostics", &fixture.name, &text);
+    }
+    assert!(
+        mismatches.is_empty(),
+        "codes differ:\n{}",
+        mismatches.join("\n")
+    );
+    assert!(
+        missing_help.is_empty(),
+        "diagnostics without help:\n{}",
+        missing_help.join("\n")
+    );
+}

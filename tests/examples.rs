@@ -1,0 +1,121 @@
+//! The bundled examples: each is valid in every stage, its lint findings are the ones its
+//! README documents (snapshotted), and every generated policy passes parliament.
+
+mod common;
+
+use std::process::Command;
+
+use updraft::diag::render;
+use updraft::graph::Graph;
+use updraft::rules::{self, Context, Platform};
+
+const MODELINE: &str = "# yaml-language-server: $schema=../../schemas/updraft.schema.json";
+
+fn stages(fixture: &common::Fixture) -> Vec<Option<String>> {
+    let node =
+        updraft::syntax::parse(&fixture.file, updraft::syntax::Limits::default()).expect("parses");
+    let (spec, _) = updraft::spec::read(&node);
+    let spec = spec.expect("reads");
+    std::iter::once(None)
+        .chain(spec.stages.iter().map(|(n, _)| Some(n.value.clone())))
+        .collect()
+}
+
+#[test]
+fn at_least_five_examples_each_valid_in_every_stage() {
+    let examples = common::examples();
+    assert!(examples.len() >= 5, "{} examples", examples.len());
+    for e in &examples {
+        assert_eq!(
+            e.file.text().lines().next(),
+            Some(MODELINE),
+            "{}: first line must be the modeline",
+            e.name
+        );
+        for stage in stages(e) {
+            let options = updraft::Options {
+                stage: stage.clone(),
+                ..updraft::Options::default()
+            };
+            if let Err(d) = updraft::load(&e.file, &options) {
+                panic!(
+                    "{} (stage {stage:?}) is invalid:\n{}",
+                    e.name,
+                    render::human(Some(&e.file), &d, false)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn lint_findings_of_each_example() {
+    for e in common::examples() {
+        let mut text = String::new();
+        for stage in stages(&e) {
+            let options = updraft::Options {
+                stage: stage.clone(),
+                ..updraft::Options::default()
+            };
+            let model = updraft::load(&e.file, &options).expect("valid");
+            let graph = Graph::build(&model);
+            let policies = updraft::access::aws_policies(&model);
+            let report = rules::run(&Context {
+                model: &model,
+                graph: &graph,
+                policies: &policies,
+                platform: Platform::Aws,
+            });
+            let diagnostics = report.diagnostics();
+            text.push_str(&format!(
+                "## stage: {}\n{}: {} ({} suppressed)\n{}\n",
+                stage.as_deref().unwrap_or("(none)"),
+                e.name,
+                render::summary(&diagnostics),
+                report.suppressed,
+                render::human(Some(&e.file), &diagnostics, false)
+            ));
+        }
+        common::snapshot("examples", &format!("{}-lint", e.name), &text);
+    }
+}
+
+#[test]
+fn every_generated_policy_passes_parliament() {
+    let Some(checker) = common::checker("iam-check") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("updraft-iam-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for e in common::examples() {
+        let model = updraft::load(&e.file, &updraft::Options::default()).expect("valid");
+        for policy in updraft::access::aws_policies(&model) {
+            let doc = updraft::targets::aws::policy_document(
+                &model,
+                &policy,
+                "aws",
+                "eu-west-1",
+                "123456789012",
+            );
+            let path = dir.join(format!("{}-{}.json", e.name, policy.function));
+            std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+            files.push(path);
+        }
+    }
+    let out = Command::new(checker)
+        .args(&files)
+        .output()
+        .expect("run iam-check");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "parliament findings on {} policies:\n{report}",
+        files.len()
+    );
+}
