@@ -1,0 +1,83 @@
+//! Lint fixtures, one per rule: `tests/fixtures/lint/<CODE>.yaml`. Resources named `bad-*`
+//! must get at least one finding of that rule, and resources named `ok-*` none. The rendered
+//! findings of the rule are snapshotted.
+
+mod common;
+
+use updraft::diag::{Code, render};
+use updraft::graph::Graph;
+use updraft::rules::{self, Context, Platform};
+
+#[test]
+fn every_rule_fires_on_bad_and_not_on_ok() {
+    let fixtures = common::fixtures("tests/fixtures/lint");
+    let mut failures = Vec::new();
+    let mut covered = Vec::new();
+    for fixture in &fixtures {
+        let code = Code::parse(&fixture.name)
+            .unwrap_or_else(|| panic!("{} is not named by a code", fixture.name));
+        covered.push(code);
+        let options = updraft::Options {
+            stage: fixture.header("stage"),
+            ..updraft::Options::default()
+        };
+        let model = match updraft::load(&fixture.file, &options) {
+            Ok(m) => m,
+            Err(d) => panic!(
+                "{} is not a valid spec:\n{}",
+                fixture.name,
+                render::human(Some(&fixture.file), &d, false)
+            ),
+        };
+        let graph = Graph::build(&model);
+        let policies = updraft::access::aws_policies(&model);
+        let platform = match fixture.header("target").as_deref() {
+            Some("knative") => Platform::Knative,
+            _ => Platform::Aws,
+        };
+        let report = rules::run(&Context {
+            model: &model,
+            graph: &graph,
+            policies: &policies,
+            platform,
+        });
+        let mine: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.diagnostic.code == code)
+            .collect();
+        let bad: Vec<String> = model
+            .resources()
+            .into_iter()
+            .map(|(r, _)| r.name)
+            .filter(|n| n.starts_with("bad"))
+            .collect();
+        assert!(!bad.is_empty(), "{}: no `bad-*` resource", fixture.name);
+        for name in &bad {
+            if !mine.iter().any(|f| &f.resource.name == name) {
+                failures.push(format!("{}: `{name}` must fire and does not", fixture.name));
+            }
+        }
+        for f in &mine {
+            if f.resource.name.starts_with("ok") {
+                failures.push(format!(
+                    "{}: `{}` must not fire: {}",
+                    fixture.name, f.resource.name, f.diagnostic.message
+                ));
+            }
+        }
+        let diagnostics: Vec<_> = mine.iter().map(|f| f.diagnostic.clone()).collect();
+        common::snapshot(
+            "rules",
+            &fixture.name,
+            &render::human(Some(&fixture.file), &diagnostics, false),
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for code in Code::ALL.iter().filter(|c| c.is_lint()) {
+        assert!(
+            covered.contains(code),
+            "rule {code} has no fixture in tests/fixtures/lint/"
+        );
+    }
+}
