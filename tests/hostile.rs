@@ -95,7 +95,7 @@ fn several_documents_are_refused() {
 #[test]
 fn strings_crafted_to_break_out_are_kept_as_values() {
     // Quotes, template markers, backslashes and newlines are values, not syntax.
-    let text = "app: shop\ndefaults: { runtime: nodejs20.x }\nfunctions:\n  api:\n    handler: src/api.handler\n    env:\n      NASTY: \"\\\"}; ${{x}} %{y} \\\\ \\n $${z} </script>\"\n";
+    let text = "app: shop\ndefaults: { runtime: nodejs24.x }\nfunctions:\n  api:\n    handler: src/api.handler\n    env:\n      NASTY: \"\\\"}; ${{x}} %{y} \\\\ \\n $${z} </script>\"\n";
     let file = SourceFile::new("t.yaml", text);
     let model = updraft::load(&file, &updraft::Options::default());
     // `${{x}}` is not a reference form: reported, not executed or dropped.

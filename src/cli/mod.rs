@@ -2,6 +2,7 @@
 //! run commands in-process; `main.rs` only maps the exit status.
 
 mod check;
+mod compile;
 mod explain;
 mod explain_access;
 mod graph;
@@ -75,6 +76,7 @@ pub enum Color {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Check(check::Args),
+    Compile(compile::Args),
     Lint(lint::Args),
     Graph(graph::Args),
     ExplainAccess(explain_access::Args),
@@ -96,6 +98,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
     };
     let status = match &cli.command {
         Command::Check(args) => check::run(args, out),
+        Command::Compile(args) => compile::run(args, out),
         Command::Lint(args) => lint::run(args, out),
         Command::Graph(args) => graph::run(args, out),
         Command::ExplainAccess(args) => explain_access::run(args, out),

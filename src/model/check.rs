@@ -14,23 +14,37 @@ use crate::source::Span;
 use crate::spec::read::{Map, Spanned};
 use crate::spec::{self, AlarmMetric, Architecture, AuthKind, Billing, Spec};
 
-/// Lambda runtimes that can be deployed today.
+/// Lambda runtimes AWS supports and has not deprecated (AWS's runtime lifecycle, as of
+/// November 2026).
 pub const RUNTIMES: &[&str] = &[
-    "dotnet8",
+    "dotnet10",
     "java11",
     "java17",
     "java21",
-    "nodejs18.x",
-    "nodejs20.x",
+    "java25",
+    "java8.al2",
     "nodejs22.x",
-    "provided.al2",
+    "nodejs24.x",
     "provided.al2023",
-    "python3.10",
     "python3.11",
     "python3.12",
     "python3.13",
+    "python3.14",
     "ruby3.3",
     "ruby3.4",
+    "ruby4.0",
+];
+
+/// Runtimes AWS deprecated recently: (runtime, deprecated on, successor).
+const DEPRECATED_RUNTIMES: &[(&str, &str, &str)] = &[
+    ("dotnet8", "2026-11-10", "dotnet10"),
+    ("dotnet9", "2026-11-10", "dotnet10"),
+    ("nodejs18.x", "2025-09-01", "nodejs24.x"),
+    ("nodejs24.x", "2026-04-30", "nodejs24.x"),
+    ("provided.al2", "2026-07-31", "provided.al2023"),
+    ("python3.10", "2026-10-31", "python3.14"),
+    ("python3.9", "2025-12-15", "python3.14"),
+    ("ruby3.2", "2026-03-31", "ruby4.0"),
 ];
 
 /// Retention periods, in days, that CloudWatch Logs offers.
@@ -1140,10 +1154,22 @@ impl Checker {
                 let runtime = match runtime {
                     Some(r) if RUNTIMES.contains(&r.value.as_str()) => Some(r),
                     Some(r) => {
-                        let help = suggest(&r.value, RUNTIMES.iter().copied()).map_or_else(
-                            || format!("supported runtimes: {}", crate::spec::read::list(RUNTIMES)),
-                            |c| format!("did you mean `{c}`?"),
-                        );
+                        let retired = DEPRECATED_RUNTIMES
+                            .iter()
+                            .find(|(name, _, _)| *name == r.value);
+                        let help = if let Some((_, date, successor)) = retired {
+                            format!("AWS deprecated `{}` on {date}: use `{successor}`", r.value)
+                        } else {
+                            suggest(&r.value, RUNTIMES.iter().copied()).map_or_else(
+                                || {
+                                    format!(
+                                        "supported runtimes: {}",
+                                        crate::spec::read::list(RUNTIMES)
+                                    )
+                                },
+                                |c| format!("did you mean `{c}`?"),
+                            )
+                        };
                         self.error(
                             Diagnostic::new(
                                 Code::InvalidValue,
@@ -1158,7 +1184,7 @@ impl Checker {
                         self.error(
                             Diagnostic::new(Code::MissingKey, format!("function `{}` has a handler but no runtime", name.value))
                                 .with_label(handler.span, "which runtime runs this handler?")
-                                .with_help("set `runtime:` on the function or in `defaults`, for example `nodejs20.x`"),
+                                .with_help("set `runtime:` on the function or in `defaults`, for example `nodejs24.x`"),
                         );
                         None
                     }

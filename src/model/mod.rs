@@ -6,7 +6,7 @@
 //! to a declared resource of the right kind.
 
 mod check;
-mod env;
+pub mod env;
 mod schedule;
 
 use std::collections::BTreeMap;

@@ -49,7 +49,7 @@ spec_struct! {
     /// Function settings shared by every function unless it sets its own.
     "defaults"
     pub struct Defaults {
-        /// Language runtime, for example `nodejs20.x`, `python3.12`, `java21`, `provided.al2023`.
+        /// Language runtime, for example `nodejs24.x`, `python3.12`, `java21`, `provided.al2023`.
         pub runtime: Option<Spanned<String>>,
         /// Memory in MB, 128 to 10240. More memory also gives more CPU.
         #[schemars(range(min = 128, max = 10240))]

@@ -37,44 +37,113 @@ pub fn log_group(model: &Model, function: &str) -> String {
     )
 }
 
-/// The ARN of a scope as text, with the given partition, region and account (which may be
-/// `*` or a template variable such as `${AWS::Region}`).
+/// A piece of an ARN: literal text, or a value the deployment fills in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArnPart {
+    Lit(String),
+    Partition,
+    Region,
+    Account,
+}
+
+/// The ARN of a scope, in parts, so each target writes the partition, region and account
+/// its own way (`${AWS::Region}`, `data.aws_region.current.name`, or text).
 #[must_use]
-pub fn arn_text(model: &Model, arn: &Arn, partition: &str, region: &str, account: &str) -> String {
+pub fn arn_parts(model: &Model, arn: &Arn) -> Vec<ArnPart> {
+    use ArnPart::{Account, Lit, Partition, Region};
     let Arn::Scoped {
         scope,
         target,
         prefix,
     } = arn
     else {
-        return "*".into();
+        return vec![Lit("*".into())];
     };
     let name = physical_name(model, target);
-    let regional =
-        |service: &str, rest: &str| format!("arn:{partition}:{service}:{region}:{account}:{rest}");
+    let regional = |service: &str, rest: String| {
+        vec![
+            Lit("arn:".into()),
+            Partition,
+            Lit(format!(":{service}:")),
+            Region,
+            Lit(":".into()),
+            Account,
+            Lit(format!(":{rest}")),
+        ]
+    };
     match scope {
-        Scope::Table => regional("dynamodb", &format!("table/{name}")),
-        Scope::TableIndexes => regional("dynamodb", &format!("table/{name}/index/*")),
-        Scope::TableStream => regional("dynamodb", &format!("table/{name}/stream/*")),
-        Scope::Bucket => format!("arn:{partition}:s3:::{name}"),
-        Scope::Objects => format!(
-            "arn:{partition}:s3:::{name}/{}*",
-            prefix.as_deref().unwrap_or("")
-        ),
-        Scope::Queue => regional("sqs", &name),
-        Scope::Topic => regional("sns", &name),
-        Scope::Function => regional("lambda", &format!("function:{name}")),
-        Scope::Secret => regional("secretsmanager", &format!("secret:{name}-??????")),
-        Scope::Parameter => regional(
-            "ssm",
-            &format!("parameter/{}", name.trim_start_matches('/')),
-        ),
+        Scope::Table => regional("dynamodb", format!("table/{name}")),
+        Scope::TableIndexes => regional("dynamodb", format!("table/{name}/index/*")),
+        Scope::TableStream => regional("dynamodb", format!("table/{name}/stream/*")),
+        Scope::Bucket => vec![Lit("arn:".into()), Partition, Lit(format!(":s3:::{name}"))],
+        Scope::Objects => vec![
+            Lit("arn:".into()),
+            Partition,
+            Lit(format!(":s3:::{name}/{}*", prefix.as_deref().unwrap_or(""))),
+        ],
+        Scope::Queue => regional("sqs", name),
+        Scope::Topic => regional("sns", name),
+        Scope::Function => regional("lambda", format!("function:{name}")),
+        Scope::Secret => regional("secretsmanager", format!("secret:{name}-??????")),
+        Scope::Parameter => regional("ssm", format!("parameter/{}", name.trim_start_matches('/'))),
         Scope::LogStream => regional(
             "logs",
-            &format!("log-group:{}:log-stream:*", log_group(model, &target.name)),
+            format!("log-group:{}:log-stream:*", log_group(model, &target.name)),
         ),
-        Scope::Any => "*".into(),
+        Scope::Any => vec![Lit("*".into())],
     }
+}
+
+/// An ARN of a declared resource itself (not a scope of it), in parts.
+#[must_use]
+pub fn resource_arn(model: &Model, target: &Ref) -> Vec<ArnPart> {
+    let scope = match target.kind {
+        Kind::Table => Scope::Table,
+        Kind::Bucket => Scope::Bucket,
+        Kind::Queue => Scope::Queue,
+        Kind::Topic => Scope::Topic,
+        Kind::Function => Scope::Function,
+        Kind::Secret => match model.secret(&target.name).map(|s| s.store) {
+            Some(crate::model::SecretStore::Ssm) => Scope::Parameter,
+            _ => {
+                // The partial ARN (no random suffix) is what SDKs accept as a secret id.
+                let name = physical_name(model, target);
+                return vec![
+                    ArnPart::Lit("arn:".into()),
+                    ArnPart::Partition,
+                    ArnPart::Lit(":secretsmanager:".into()),
+                    ArnPart::Region,
+                    ArnPart::Lit(":".into()),
+                    ArnPart::Account,
+                    ArnPart::Lit(format!(":secret:{name}")),
+                ];
+            }
+        },
+        Kind::Gateway | Kind::Auth => return vec![ArnPart::Lit("*".into())],
+    };
+    arn_parts(
+        model,
+        &Arn::Scoped {
+            scope,
+            target: target.clone(),
+            prefix: None,
+        },
+    )
+}
+
+/// The ARN of a scope as text, with the given partition, region and account (which may be
+/// `*`).
+#[must_use]
+pub fn arn_text(model: &Model, arn: &Arn, partition: &str, region: &str, account: &str) -> String {
+    arn_parts(model, arn)
+        .into_iter()
+        .map(|p| match p {
+            ArnPart::Lit(s) => s,
+            ArnPart::Partition => partition.to_string(),
+            ArnPart::Region => region.to_string(),
+            ArnPart::Account => account.to_string(),
+        })
+        .collect()
 }
 
 /// A policy as an AWS IAM policy document (JSON value), with ARNs as text. Raw statements

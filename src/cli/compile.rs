@@ -1,0 +1,163 @@
+//! `updraft compile`: the spec to a target's files, written atomically under `--out`.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::{ExitStatus, MessageFormat, Output, SpecArgs};
+use crate::diag::{Code, Diagnostic};
+use crate::targets::{self, Format, Input};
+
+/// Compile a spec for a deployment engine. Files are written only under `--out`, each
+/// atomically, and nothing at all is written when the spec or the target has an error.
+/// The same spec gives the same bytes on every run and machine.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  updraft compile examples/photo-share/updraft.yaml --target cloudformation --out build/
+  updraft compile --target cloudformation --format yaml --stage prod --out build/prod
+  updraft compile --target cloudformation --out build/ --check    # CI: fail when build/ is stale
+
+Exit status: 0 written (or up to date with --check), 1 --check found differences,
+2 invalid spec, a construct the target cannot express, or usage.")]
+pub struct Args {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// The deployment engine.
+    #[arg(long, value_enum)]
+    pub target: TargetName,
+    /// The folder to write into (created if missing). Without it, a single-file output is
+    /// printed on stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Serialization of document targets.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+    /// Write nothing; exit 1 when the files under `--out` differ from what would be written.
+    #[arg(long, requires = "out")]
+    pub check: bool,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TargetName {
+    /// AWS CloudFormation (one template).
+    Cloudformation,
+}
+
+impl TargetName {
+    fn key(self) -> &'static str {
+        match self {
+            TargetName::Cloudformation => "cloudformation",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Json,
+    Yaml,
+}
+
+/// Whether a relative artifact path stays inside the output folder.
+fn inside(path: &Path) -> bool {
+    path.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
+    let (file, model) = match args.spec.load() {
+        Ok(loaded) => loaded,
+        Err((file, diagnostics)) => {
+            out.diagnostics(file.as_ref(), &diagnostics, args.message_format)?;
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let graph = crate::graph::Graph::build(&model);
+    let policies = crate::access::aws_policies(&model);
+    let input = Input {
+        model: &model,
+        graph: &graph,
+        policies: &policies,
+        format: match args.format {
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Yaml => Format::Yaml,
+        },
+    };
+    let target = targets::by_name(args.target.key()).expect("every --target value has a backend");
+    let output = match target.compile(&input) {
+        Ok(output) => output,
+        Err(diagnostics) => {
+            out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
+            return Ok(ExitStatus::Error);
+        }
+    };
+    if let Some(bad) = output.artifacts.iter().find(|a| !inside(&a.path)) {
+        let d = Diagnostic::new(
+            Code::Internal,
+            format!("refusing to write `{}` outside --out", bad.path.display()),
+        )
+        .with_help("this is a bug in updraft: please report it with the spec");
+        out.diagnostics(Some(&file), &[d], args.message_format)?;
+        return Ok(ExitStatus::Error);
+    }
+    let Some(dir) = &args.out else {
+        if let [only] = output.artifacts.as_slice() {
+            out.stdout.write_all(&only.bytes)?;
+            return Ok(ExitStatus::Success);
+        }
+        writeln!(
+            out.stderr,
+            "error: the {} output is several files: pass --out DIR",
+            target.name()
+        )?;
+        return Ok(ExitStatus::Error);
+    };
+    if args.check {
+        let stale: Vec<String> = output
+            .artifacts
+            .iter()
+            .filter(|a| {
+                std::fs::read(dir.join(&a.path)).ok().as_deref() != Some(a.bytes.as_slice())
+            })
+            .map(|a| dir.join(&a.path).display().to_string())
+            .collect();
+        if stale.is_empty() {
+            writeln!(out.stderr, "{}: up to date", dir.display())?;
+            return Ok(ExitStatus::Success);
+        }
+        let d = Diagnostic::new(
+            Code::OutputDiffers,
+            format!(
+                "{} file(s) differ from what would be written: {}",
+                stale.len(),
+                stale.join(", ")
+            ),
+        )
+        .with_help("run the same command without --check and commit the result");
+        out.diagnostics(Some(&file), &[d], args.message_format)?;
+        return Ok(ExitStatus::Failure);
+    }
+    for artifact in &output.artifacts {
+        let path = dir.join(&artifact.path);
+        if let Err(err) = crate::emit::write_atomic(&path, &artifact.bytes) {
+            let d = Diagnostic::new(
+                Code::WriteFailed,
+                format!("cannot write `{}`: {err}", path.display()),
+            )
+            .with_help("check that the folder is writable; files already written are complete");
+            out.diagnostics(Some(&file), &[d], args.message_format)?;
+            return Ok(ExitStatus::Error);
+        }
+    }
+    for line in &output.summary {
+        writeln!(
+            out.stderr,
+            "{} → {}",
+            target.name(),
+            dir.join(line).display()
+        )?;
+    }
+    Ok(ExitStatus::Success)
+}

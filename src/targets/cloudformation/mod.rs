@@ -1,0 +1,275 @@
+//! CloudFormation: one template (JSON, or YAML with `--format yaml`) holding every
+//! construct of the spec. The feature mapping is `targets/cloudformation/README.md`.
+//!
+//! **Invariant:** the template has no dependency cycle. Roles, permissions and env values
+//! name resources by ARNs built from their physical names (`Fn::Sub`), never by `Ref` or
+//! `Fn::GetAtt`, so a bucket's notification can depend on its functions' permissions without
+//! the classic bucket ↔ function cycle. `tests/cloudformation.rs` proves it per example.
+
+mod compute;
+mod data;
+mod events;
+pub mod template;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{Artifact, Format, Input, Output, Target};
+use crate::diag::{Code, Diagnostic};
+use crate::model::env::Attr;
+use crate::model::{EnvPart, Kind, Model, Ref};
+use crate::targets::aws;
+use template::{Parameter, Resource, Template, get_att, logical_id, reference};
+
+/// CloudFormation's per-template limits.
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_BODY_BYTES: usize = 1_000_000;
+
+pub struct CloudFormation;
+
+impl Target for CloudFormation {
+    fn name(&self) -> &'static str {
+        "CloudFormation"
+    }
+
+    fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
+        let template = lower(input)?;
+        let (name, bytes) = match input.format {
+            Format::Json => ("template.json", crate::emit::json(&template)),
+            Format::Yaml => ("template.yaml", crate::emit::yaml(&template)),
+        };
+        check_budgets(&template, bytes.len())?;
+        let summary = vec![format!(
+            "{name}: {} resources, {} parameters, {} outputs, {} bytes",
+            template.resources.len(),
+            template.parameters.len(),
+            template.outputs.len(),
+            bytes.len()
+        )];
+        Ok(Output {
+            artifacts: vec![Artifact {
+                path: name.into(),
+                bytes,
+            }],
+            summary,
+            diagnostics: Vec::new(),
+        })
+    }
+}
+
+/// Lowers the app to a template.
+///
+/// # Errors
+/// Constructs CloudFormation cannot express, and logical-id clashes.
+pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
+    let mut b = Builder {
+        model: input.model,
+        input,
+        template: Template {
+            version: "2010-09-09",
+            description: format!(
+                "{} ({}), compiled by updraft {}",
+                input.model.app,
+                input.model.stage.as_deref().unwrap_or("no stage"),
+                env!("CARGO_PKG_VERSION")
+            ),
+            parameters: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+        },
+        diagnostics: Vec::new(),
+    };
+    b.parameters();
+    data::lower(&mut b);
+    compute::lower(&mut b);
+    events::lower(&mut b);
+    if b.diagnostics.is_empty() {
+        Ok(b.template)
+    } else {
+        Err(b.diagnostics)
+    }
+}
+
+fn check_budgets(t: &Template, bytes: usize) -> Result<(), Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let split_help =
+        "split the app into several specs, or wait for automatic nested stacks (`--split`)";
+    if t.resources.len() > MAX_RESOURCES {
+        out.push(
+            Diagnostic::new(
+                Code::TemplateResourceLimit,
+                format!(
+                    "the template has {} resources; CloudFormation allows {MAX_RESOURCES}",
+                    t.resources.len()
+                ),
+            )
+            .with_help(split_help),
+        );
+    }
+    if t.outputs.len() > MAX_OUTPUTS || t.parameters.len() > MAX_PARAMETERS {
+        out.push(
+            Diagnostic::new(
+                Code::TemplateOutputLimit,
+                format!(
+                    "the template has {} outputs and {} parameters; CloudFormation allows {MAX_OUTPUTS} of each",
+                    t.outputs.len(),
+                    t.parameters.len()
+                ),
+            )
+            .with_help(split_help),
+        );
+    }
+    if bytes > MAX_BODY_BYTES {
+        out.push(
+            Diagnostic::new(
+                Code::TemplateSizeLimit,
+                format!("the template is {bytes} bytes; CloudFormation allows {MAX_BODY_BYTES}"),
+            )
+            .with_help(split_help),
+        );
+    }
+    if out.is_empty() { Ok(()) } else { Err(out) }
+}
+
+/// Lowering state: the template so far and the problems found.
+pub(crate) struct Builder<'a> {
+    pub model: &'a Model,
+    pub input: &'a Input<'a>,
+    pub template: Template,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    /// Adds a resource; a clash of logical ids (two names that differ only in where their
+    /// hyphens are) is a diagnostic, never an overwrite.
+    pub fn add(&mut self, id: String, resource: Resource) {
+        if self.template.resources.contains_key(&id) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!("CloudFormation: two resources would both get the logical id `{id}`"),
+                )
+                .with_help(
+                    "rename one of them: logical ids drop hyphens, so `a-1b` and `a1b` clash",
+                ),
+            );
+            return;
+        }
+        self.template.resources.insert(id, resource);
+    }
+
+    pub fn output(&mut self, id: String, description: String, value: Value) {
+        self.template
+            .outputs
+            .insert(id, template::Output { description, value });
+    }
+
+    fn parameters(&mut self) {
+        let uses_code = self
+            .model
+            .functions
+            .iter()
+            .any(|f| matches!(f.code, crate::model::CodeSource::Handler { .. }));
+        if uses_code {
+            self.template.parameters.insert(
+                "ArtifactBucket".into(),
+                Parameter {
+                    kind: "String",
+                    description: "S3 bucket holding the functions' code packages".into(),
+                    default: None,
+                },
+            );
+            self.template.parameters.insert(
+                "ArtifactPrefix".into(),
+                Parameter {
+                    kind: "String",
+                    description: "Key prefix of the code packages in ArtifactBucket".into(),
+                    default: Some(format!("updraft/{}", aws::prefix(self.model))),
+                },
+            );
+        }
+    }
+
+    /// The physical name of a resource.
+    pub fn name(&self, kind: Kind, name: &str) -> String {
+        aws::physical_name(self.model, &Ref::new(kind, name))
+    }
+
+    /// The ARN of a declared resource, without a dependency on it.
+    pub fn arn_of(&self, kind: Kind, name: &str) -> Value {
+        template::arn(&aws::resource_arn(self.model, &Ref::new(kind, name)))
+    }
+
+    /// What invokes a function: its alias when it keeps provisioned instances warm (so that
+    /// they serve the traffic), else the function.
+    pub fn invoke_target(&self, function: &str) -> Value {
+        let f = self.model.function(function);
+        if f.is_some_and(|f| f.provisioned_concurrency.is_some()) {
+            reference(&logical_id(function, "Alias"))
+        } else {
+            get_att(&logical_id(function, "Function"), "Arn")
+        }
+    }
+
+    /// An env value: text, or `Fn::Join` of text and references.
+    pub fn env(&self, value: &crate::model::EnvValue) -> Value {
+        let parts = value
+            .parts
+            .iter()
+            .map(|part| match part {
+                EnvPart::Literal(s) => Value::String(s.clone()),
+                EnvPart::AppName => Value::String(self.model.app.clone()),
+                EnvPart::Stage => {
+                    Value::String(self.model.stage.clone().unwrap_or_else(|| "default".into()))
+                }
+                EnvPart::Ref { target, attr } => self.attribute(target, *attr),
+            })
+            .collect();
+        template::join(parts)
+    }
+
+    fn attribute(&self, target: &Ref, attr: Attr) -> Value {
+        let name = || Value::String(aws::physical_name(self.model, target));
+        match (target.kind, attr) {
+            (Kind::Queue, Attr::Url) => reference(&logical_id(&target.name, "Queue")),
+            (Kind::Table, Attr::StreamArn) => {
+                get_att(&logical_id(&target.name, "Table"), "StreamArn")
+            }
+            (Kind::Gateway, Attr::Url) => template::sub(format!(
+                "https://${{{}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}",
+                logical_id(&target.name, "HttpApi")
+            )),
+            (Kind::Gateway, _) => reference(&logical_id(&target.name, "HttpApi")),
+            (Kind::Auth, Attr::UserPoolId) => reference(&logical_id(&target.name, "UserPool")),
+            (Kind::Auth, Attr::ClientId) => reference(&logical_id(&target.name, "UserPoolClient")),
+            (Kind::Auth, _) => self.issuer(&target.name),
+            (_, Attr::Arn) => self.arn_of(target.kind, &target.name),
+            _ => name(),
+        }
+    }
+
+    /// The token issuer of an auth.
+    pub fn issuer(&self, auth: &str) -> Value {
+        match self.model.auth(auth) {
+            Some(a) if a.kind == crate::model::AuthKind::Jwt => {
+                Value::String(a.issuer.clone().unwrap_or_default())
+            }
+            _ => template::sub(format!(
+                "https://cognito-idp.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{}}}",
+                logical_id(auth, "UserPool")
+            )),
+        }
+    }
+}
+
+/// Tags every taggable resource carries.
+pub(crate) fn tags(model: &Model) -> Value {
+    let mut tags = vec![json!({ "Key": "updraft:app", "Value": model.app })];
+    if let Some(stage) = &model.stage {
+        tags.push(json!({ "Key": "updraft:stage", "Value": stage }));
+    }
+    Value::Array(tags)
+}

@@ -1,0 +1,215 @@
+//! The CloudFormation output model: a template of typed parameters, resources and outputs.
+//! Resource properties are JSON documents (CloudFormation's own schema is the authority on
+//! them; cfn-lint checks every one in CI); intrinsic functions are built by the helpers here.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::targets::aws::ArnPart;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Template {
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    pub version: &'static str,
+    #[serde(rename = "Description")]
+    pub description: String,
+    #[serde(rename = "Parameters", skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, Parameter>,
+    #[serde(rename = "Resources")]
+    pub resources: BTreeMap<String, Resource>,
+    #[serde(rename = "Outputs", skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, Output>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Parameter {
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    #[serde(rename = "Description")]
+    pub description: String,
+    #[serde(rename = "Default", skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Resource {
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    #[serde(rename = "DependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    #[serde(rename = "DeletionPolicy", skip_serializing_if = "Option::is_none")]
+    pub deletion_policy: Option<&'static str>,
+    #[serde(
+        rename = "UpdateReplacePolicy",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub update_replace_policy: Option<&'static str>,
+    #[serde(rename = "Properties")]
+    pub properties: Value,
+}
+
+impl Resource {
+    pub fn new(kind: &'static str, properties: Value) -> Self {
+        Self {
+            kind,
+            depends_on: Vec::new(),
+            deletion_policy: None,
+            update_replace_policy: None,
+            properties,
+        }
+    }
+
+    /// Keeps the resource (and its data) when the stack is deleted or the resource replaced.
+    #[must_use]
+    pub fn retained(mut self) -> Self {
+        self.deletion_policy = Some("Retain");
+        self.update_replace_policy = Some("Retain");
+        self
+    }
+
+    #[must_use]
+    pub fn depends_on(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+        self.depends_on.extend(ids);
+        self.depends_on.sort();
+        self.depends_on.dedup();
+        self
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Output {
+    #[serde(rename = "Description")]
+    pub description: String,
+    #[serde(rename = "Value")]
+    pub value: Value,
+}
+
+/// `{"Ref": id}`
+pub fn reference(id: &str) -> Value {
+    json!({ "Ref": id })
+}
+
+/// `{"Fn::GetAtt": [id, attribute]}`
+pub fn get_att(id: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [id, attribute] })
+}
+
+/// `{"Fn::Sub": text}`; `text` must already have literal `${` written as `${!`.
+pub fn sub(text: impl Into<String>) -> Value {
+    json!({ "Fn::Sub": text.into() })
+}
+
+/// Escapes literal text for `Fn::Sub`: `${` becomes `${!`.
+pub fn sub_literal(text: &str) -> String {
+    text.replace("${", "${!")
+}
+
+/// An ARN built from parts: a plain string when it has no pseudo parameters, else `Fn::Sub`.
+pub fn arn(parts: &[ArnPart]) -> Value {
+    if let [ArnPart::Lit(text)] = parts {
+        return Value::String(text.clone());
+    }
+    let text: String = parts
+        .iter()
+        .map(|p| match p {
+            ArnPart::Lit(s) => sub_literal(s),
+            ArnPart::Partition => "${AWS::Partition}".into(),
+            ArnPart::Region => "${AWS::Region}".into(),
+            ArnPart::Account => "${AWS::AccountId}".into(),
+        })
+        .collect();
+    sub(text)
+}
+
+/// `{"Fn::Join": ["", parts]}`, or the plain string when every part is one.
+pub fn join(parts: Vec<Value>) -> Value {
+    if parts.iter().all(Value::is_string) {
+        return Value::String(parts.iter().filter_map(Value::as_str).collect());
+    }
+    json!({ "Fn::Join": ["", parts] })
+}
+
+/// A logical id from a spec name: `make-thumbnail` + `Function` → `MakeThumbnailFunction`.
+pub fn logical_id(name: &str, suffix: &str) -> String {
+    let mut out = String::new();
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out.push_str(suffix);
+    out
+}
+
+/// Every logical id a value refers to (`Ref`, `Fn::GetAtt`, `${Id}` / `${Id.Attr}` in
+/// `Fn::Sub`), pseudo parameters excluded. Used to prove the template has no cycle.
+pub fn references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(id)) = map.get("Ref")
+                && !id.starts_with("AWS::")
+            {
+                out.push(id.clone());
+            }
+            if let Some(Value::Array(args)) = map.get("Fn::GetAtt")
+                && let Some(Value::String(id)) = args.first()
+            {
+                out.push(id.clone());
+            }
+            if let Some(Value::String(text)) = map.get("Fn::Sub") {
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find("${") {
+                    let after = &rest[at + 2..];
+                    let Some(end) = after.find('}') else { break };
+                    let var = &after[..end];
+                    if !var.starts_with('!') && !var.starts_with("AWS::") {
+                        out.push(var.split('.').next().unwrap_or(var).to_string());
+                    }
+                    rest = &after[end + 1..];
+                }
+            }
+            for v in map.values() {
+                references(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| references(v, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logical_ids_are_pascal_case() {
+        assert_eq!(
+            logical_id("make-thumbnail", "Function"),
+            "MakeThumbnailFunction"
+        );
+        assert_eq!(logical_id("api", "HttpApi"), "ApiHttpApi");
+    }
+
+    #[test]
+    fn arns_escape_literal_template_markers() {
+        let parts = [
+            ArnPart::Lit("arn:".into()),
+            ArnPart::Partition,
+            ArnPart::Lit(":s3:::b/${x}*".into()),
+        ];
+        assert_eq!(
+            arn(&parts),
+            json!({ "Fn::Sub": "arn:${AWS::Partition}:s3:::b/${!x}*" })
+        );
+        let mut refs = Vec::new();
+        references(&arn(&parts), &mut refs);
+        assert!(refs.is_empty(), "{refs:?}");
+    }
+}
