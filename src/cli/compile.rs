@@ -36,6 +36,9 @@ pub struct Args {
     /// Write nothing; exit 1 when the files under `--out` differ from what would be written.
     #[arg(long, requires = "out")]
     pub check: bool,
+    /// Kubernetes namespace for the Knative target (default: the app's name).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -45,12 +48,18 @@ pub struct Args {
 pub enum TargetName {
     /// AWS CloudFormation (one template).
     Cloudformation,
+    /// Terraform for the hashicorp/aws provider (a folder of .tf files).
+    Terraform,
+    /// Knative Serving and Eventing manifests for any Kubernetes.
+    Knative,
 }
 
 impl TargetName {
     fn key(self) -> &'static str {
         match self {
             TargetName::Cloudformation => "cloudformation",
+            TargetName::Terraform => "terraform",
+            TargetName::Knative => "knative",
         }
     }
 }
@@ -84,6 +93,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             OutputFormat::Json => Format::Json,
             OutputFormat::Yaml => Format::Yaml,
         },
+        namespace: args.namespace.as_deref(),
     };
     let target = targets::by_name(args.target.key()).expect("every --target value has a backend");
     let output = match target.compile(&input) {

@@ -4,6 +4,8 @@
 
 pub mod aws;
 pub mod cloudformation;
+pub mod knative;
+pub mod terraform;
 
 use std::path::PathBuf;
 
@@ -18,6 +20,8 @@ pub struct Input<'a> {
     pub graph: &'a Graph,
     pub policies: &'a [Policy],
     pub format: Format,
+    /// Kubernetes namespace (Knative).
+    pub namespace: Option<&'a str>,
 }
 
 /// The serialization of document targets that offer a choice.
@@ -61,6 +65,8 @@ pub trait Target {
 pub fn by_name(name: &str) -> Option<Box<dyn Target>> {
     match name {
         "cloudformation" => Some(Box::new(cloudformation::CloudFormation)),
+        "terraform" => Some(Box::new(terraform::Terraform)),
+        "knative" => Some(Box::new(knative::Knative)),
         _ => None,
     }
 }
