@@ -107,6 +107,14 @@ impl Catalogue {
         })
     }
 
+    /// The closest service prefix, for did-you-mean help.
+    #[must_use]
+    pub fn suggest_service(&self, service: &str) -> Option<&'static str> {
+        let lower = service.to_ascii_lowercase();
+        let found = crate::diag::suggest(&lower, self.services.keys().map(String::as_str))?;
+        self.services.get(found).copied()
+    }
+
     #[must_use]
     pub fn len(&self) -> usize {
         self.actions.len()

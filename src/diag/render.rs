@@ -26,7 +26,8 @@ pub fn human(file: Option<&SourceFile>, diagnostics: &[Diagnostic], color: bool)
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false)
-        .with_urls(false);
+        .with_urls(false)
+        .with_wrap_lines(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report { diagnostic, file };
@@ -96,7 +97,11 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.file?;
-        let labels = self.diagnostic.labels.iter().enumerate().map(|(i, l)| {
+        // miette draws labels best in file order; the first of ours stays primary.
+        let mut ordered: Vec<(usize, &super::Label)> =
+            self.diagnostic.labels.iter().enumerate().collect();
+        ordered.sort_by_key(|(_, l)| (l.span.start, l.span.end));
+        let labels = ordered.into_iter().map(|(i, l)| {
             let span = SourceSpan::new((l.span.start as usize).into(), l.span.len());
             let text = (!l.message.is_empty()).then(|| l.message.clone());
             if i == 0 {

@@ -11,7 +11,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 pub use draw::{dot, mermaid};
 
 use crate::access::aws::Scope;
-use crate::model::{Access, Kind, Model, Ref, Trigger};
+use crate::model::{Access, BucketChange, Kind, Model, Ref, Trigger};
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,13 +238,18 @@ impl Graph {
             .collect();
         for writer in &model.functions {
             for u in &writer.uses {
-                let writes = match u.resource.kind {
-                    Kind::Bucket => matches!(u.access, Access::Write | Access::ReadWrite),
-                    Kind::Table => matches!(u.access, Access::Write | Access::ReadWrite),
-                    Kind::Queue => u.access == Access::Send,
-                    Kind::Topic => u.access == Access::Publish,
-                    Kind::Function => u.access == Access::Invoke,
-                    _ => false,
+                // What the access can cause: for a bucket, which object event it produces.
+                let (writes, bucket_change) = match u.resource.kind {
+                    Kind::Bucket => match u.access {
+                        Access::Write | Access::ReadWrite => (true, Some(BucketChange::Created)),
+                        Access::Delete => (true, Some(BucketChange::Removed)),
+                        _ => (false, None),
+                    },
+                    Kind::Table => (matches!(u.access, Access::Write | Access::ReadWrite), None),
+                    Kind::Queue => (u.access == Access::Send, None),
+                    Kind::Topic => (u.access == Access::Publish, None),
+                    Kind::Function => (u.access == Access::Invoke, None),
+                    _ => (false, None),
                 };
                 if !writes {
                     continue;
@@ -265,8 +270,14 @@ impl Graph {
                 for reader in &model.functions {
                     for event in &reader.events {
                         let triggered = match (&event.trigger, u.resource.kind) {
-                            (Trigger::Bucket { bucket, prefix, .. }, Kind::Bucket) => {
+                            (
+                                Trigger::Bucket {
+                                    bucket, prefix, on, ..
+                                },
+                                Kind::Bucket,
+                            ) => {
                                 *bucket == u.resource.name
+                                    && Some(*on) == bucket_change
                                     && overlaps(u.prefix.as_deref(), prefix.as_deref())
                             }
                             (Trigger::Queue { queue, .. }, Kind::Queue) => {

@@ -63,6 +63,34 @@ pub fn table_without_pitr(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// `UD4204`: a resource nothing uses costs money and confuses readers.
 pub fn unused_resource(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let graph = &cx.graph.graph;
+    // Used: something reads, writes, triggers from or names the resource, or an alarm
+    // notifies the topic. An alarm that only watches is no use, and a queue used only as the
+    // dead letter queue of an unused queue is unused too.
+    let mut used: std::collections::BTreeSet<petgraph::graph::NodeIndex> = graph
+        .edge_references()
+        .filter_map(|e| {
+            use petgraph::visit::EdgeRef;
+            match e.weight().edge {
+                Edge::Uses { .. } | Edge::References { .. } | Edge::DeadLetter | Edge::Notifies => {
+                    Some(e.target())
+                }
+                Edge::Triggers { .. } => Some(e.source()),
+                _ => None,
+            }
+        })
+        .collect();
+    loop {
+        let before = used.len();
+        for e in graph.edge_references() {
+            use petgraph::visit::EdgeRef;
+            if matches!(e.weight().edge, Edge::Redrive { .. }) && used.contains(&e.source()) {
+                used.insert(e.target());
+            }
+        }
+        if used.len() == before {
+            break;
+        }
+    }
     for (r, span) in cx.model.resources() {
         if !matches!(
             r.kind,
@@ -73,8 +101,7 @@ pub fn unused_resource(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(node) = cx.graph.node(&r) else {
             continue;
         };
-        let used = graph.neighbors_undirected(node).next().is_some();
-        if used {
+        if used.contains(&node) {
             continue;
         }
         out.push(Finding::new(
@@ -91,6 +118,10 @@ pub fn unused_resource(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// `UD4205`: arm64 Lambda costs about 20% less per GB-second for most code.
 pub fn x86_architecture(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    // The price difference is Lambda's; a Kubernetes cluster has its own nodes.
+    if cx.platform != super::Platform::Aws {
+        return;
+    }
     for f in cx
         .model
         .functions

@@ -63,6 +63,12 @@ fn allows_any(s: &Statement) -> bool {
     s.resources.iter().any(|r| r.value == "*")
 }
 
+/// Whether a statement reaches many resources at once: `*` or a wildcard in an ARN
+/// (`arn:aws:iam::123456789012:role/*`).
+fn allows_many(s: &Statement) -> bool {
+    s.resources.iter().any(|r| r.value.contains(['*', '?']))
+}
+
 /// `UD4001`: an action with a wildcard grants every present and future action it matches.
 pub fn wildcard_action(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (f, s) in raw(cx) {
@@ -142,7 +148,7 @@ pub fn privilege_escalation(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 .map(|i| i.name)
                 .filter(|n| {
                     ESCALATION.contains(&n.as_str())
-                        || ESCALATION_ON_ANY.contains(&n.as_str()) && allows_any(s)
+                        || ESCALATION_ON_ANY.contains(&n.as_str()) && allows_many(s)
                 })
                 .collect();
             if risky.is_empty() {
@@ -217,6 +223,10 @@ pub fn unknown_service(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// `UD4006`: `NotAction` and `NotResource` grant everything not listed.
 pub fn not_action_or_resource(cx: &Context<'_>, out: &mut Vec<Finding>) {
     for (f, s) in raw(cx) {
+        // A Deny with NotAction is a common, safe guard rail: only Allow grants.
+        if s.effect != Effect::Allow {
+            continue;
+        }
         let first: Option<&Setting<String>> = s.not_actions.first().or(s.not_resources.first());
         if let Some(first) = first {
             let key = if s.not_actions.is_empty() {
@@ -263,8 +273,9 @@ pub fn policy_too_large(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Diagnostic::new(
                 Code::PolicyTooLarge,
                 format!(
-                    "the role of function `{}` needs a {size}-character policy, over IAM's 10,240",
-                    f.name
+                    "the role of function `{}` needs a {}-character policy, over IAM's 10,240",
+                    f.name,
+                    thousands(size)
                 ),
             )
             .with_label(f.span, "too many grants for one role")
@@ -276,29 +287,45 @@ pub fn policy_too_large(cx: &Context<'_>, out: &mut Vec<Finding>) {
 /// `UD4008`: a raw statement on a resource the app does not declare.
 pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let model = cx.model;
-    let declared: Vec<(&str, String)> = model
+    // (service, resource part of the ARN, whether a `-` suffix may follow: Secrets Manager
+    // appends six random characters to a secret's name).
+    let mut declared: Vec<(&str, String, bool)> = model
         .resources()
         .into_iter()
         .filter_map(|(r, _)| {
             let name = aws::physical_name(model, &r);
             Some(match r.kind {
-                Kind::Table => ("dynamodb", format!("table/{name}")),
-                Kind::Bucket => ("s3", name),
-                Kind::Queue => ("sqs", name),
-                Kind::Topic => ("sns", name),
-                Kind::Function => ("lambda", format!("function:{name}")),
+                Kind::Table => ("dynamodb", format!("table/{name}"), false),
+                Kind::Bucket => ("s3", name, false),
+                Kind::Queue => ("sqs", name, false),
+                Kind::Topic => ("sns", name, false),
+                Kind::Function => ("lambda", format!("function:{name}"), false),
                 Kind::Secret => match model.secret(&r.name)?.store {
-                    SecretStore::SecretsManager => ("secretsmanager", format!("secret:{name}")),
-                    SecretStore::Ssm => {
-                        ("ssm", format!("parameter/{}", name.trim_start_matches('/')))
+                    SecretStore::SecretsManager => {
+                        ("secretsmanager", format!("secret:{name}"), true)
                     }
+                    SecretStore::Ssm => (
+                        "ssm",
+                        format!("parameter/{}", name.trim_start_matches('/')),
+                        false,
+                    ),
                     SecretStore::Kubernetes => return None,
                 },
                 Kind::Gateway | Kind::Auth => return None,
             })
         })
         .collect();
+    for f in &model.functions {
+        declared.push((
+            "logs",
+            format!("log-group:{}", aws::log_group(model, &f.name)),
+            false,
+        ));
+    }
     for (f, s) in raw(cx) {
+        if s.effect != Effect::Allow {
+            continue;
+        }
         for r in &s.resources {
             if r.value == "*" {
                 continue;
@@ -307,10 +334,12 @@ pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let [_, _, service, _, _, resource] = parts.as_slice() else {
                 continue;
             };
-            let known = declared.iter().any(|(svc, name)| {
+            let known = declared.iter().any(|(svc, name, suffix)| {
                 svc == service
                     && resource.strip_prefix(name.as_str()).is_some_and(|rest| {
-                        rest.is_empty() || rest.starts_with(['/', ':', '-', '*'])
+                        rest.is_empty()
+                            || rest.starts_with(['/', ':'])
+                            || *suffix && rest.starts_with('-')
                     })
             });
             if known {
@@ -324,4 +353,17 @@ pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// `13007` → `13,007`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -49,6 +49,12 @@ impl Finding {
         self.related.push(resource);
         self
     }
+
+    #[must_use]
+    pub fn related_all(mut self, resources: impl IntoIterator<Item = Ref>) -> Self {
+        self.related.extend(resources);
+        self
+    }
 }
 
 type RuleFn = fn(&Context<'_>, &mut Vec<Finding>);

@@ -27,10 +27,15 @@ pub fn async_without_dead_letter(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
                 .with_label(
                     event.span,
-                    format!(
-                        "`{}` events are retried, then dropped",
-                        event.trigger.kind()
-                    ),
+                    match f.retries.as_ref().map(|r| r.value) {
+                        Some(0) => {
+                            format!("`{}` events that fail are dropped", event.trigger.kind())
+                        }
+                        _ => format!(
+                            "`{}` events that fail are retried, then dropped",
+                            event.trigger.kind()
+                        ),
+                    },
                 )
                 .with_help("add `dead_letter: <queue or topic>` so failed events are kept"),
             ));
@@ -60,13 +65,16 @@ pub fn visibility_below_timeout(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .with_label(event.span, "consumer runs longer than the message stays hidden");
-            if !q.visibility_timeout.span.is_empty() {
+            if q.visibility_timeout.span.is_empty() {
+                d = d.with_label(q.span, "default visibility timeout: 30s");
+            } else {
                 d = d.with_label(q.visibility_timeout.span, "visibility timeout set here");
             }
             out.push(Finding::new(
                 Ref::new(Kind::Queue, queue),
                 d.with_help(format!(
-                    "set the queue's `visibility_timeout` to at least `{}s` (AWS recommends six times the function timeout)",
+                    "set the queue's `visibility_timeout` to at least `{}s`; AWS recommends six times the function timeout (`{}s`)",
+                    f.timeout.value,
                     f.timeout.value * 6
                 )),
             )
@@ -179,7 +187,8 @@ pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(Finding::new(
             me(f),
             d.with_help("write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource"),
-        ));
+        )
+            .related_all(l.functions.iter().map(|name| Ref::new(Kind::Function, name))));
     }
 }
 
@@ -199,11 +208,23 @@ pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") {
                 continue;
             }
+            let explicit = cx
+                .model
+                .gateway(gateway)
+                .is_some_and(|g| g.default_auth.is_some());
+            let help = if explicit {
+                "remove `public: true` so the gateway's `default_auth` applies; a webhook that checks a signature itself can suppress this with the reason"
+            } else {
+                "add `auth: <name>` to the route, or `default_auth` to the gateway; a webhook that checks a signature itself can suppress this with the reason"
+            };
             out.push(Finding::new(
                 me(f),
-                Diagnostic::new(Code::WriteRouteWithoutAuth, format!("`{method} {path}` changes data and anyone can call it"))
-                    .with_label(event.span, "public route")
-                    .with_help("add `auth: <name>` (or a gateway `default_auth`); a webhook that checks a signature itself can suppress this with the reason"),
+                Diagnostic::new(
+                    Code::WriteRouteWithoutAuth,
+                    format!("`{method} {path}` on gateway `{gateway}` (function `{}`) changes data and anyone can call it", f.name),
+                )
+                .with_label(event.span, if explicit { "marked `public: true`" } else { "no auth on this route or its gateway" })
+                .with_help(help),
             )
             .related(Ref::new(Kind::Gateway, gateway)));
         }

@@ -277,8 +277,22 @@ fn saphyr_span(spanned: &serde_saphyr::Location) -> Span {
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let spanned = Spanned::<RawKind>::deserialize(deserializer)?;
+        let mut span = saphyr_span(&spanned.referenced);
+        // The parser locates a collection at its start only: stretch it to its last child
+        // so labels on a whole mapping or list underline it.
+        let last = match &spanned.value.0 {
+            NodeKind::Map(entries) => entries.last().map(|(_, v)| v.span.end),
+            NodeKind::Seq(items) => items.last().map(|i| i.span.end),
+            _ => None,
+        };
+        if let Some(end) = last
+            && end > span.end
+            && spanned.referenced == spanned.defined
+        {
+            span.end = end;
+        }
         Ok(Node {
-            span: saphyr_span(&spanned.referenced),
+            span,
             kind: spanned.value.0,
         })
     }

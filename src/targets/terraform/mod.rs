@@ -11,6 +11,9 @@ impl Target for Terraform {
     }
 
     fn compile(&self, _input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
-        Err(vec![Diagnostic::new(Code::UnsupportedOnTarget, "Terraform: not implemented yet").with_help("use --target cloudformation")])
+        Err(vec![
+            Diagnostic::new(Code::UnsupportedOnTarget, "Terraform: not implemented yet")
+                .with_help("use --target cloudformation"),
+        ])
     }
 }
