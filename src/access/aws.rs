@@ -176,6 +176,15 @@ fn sid(need: &Need) -> String {
     }
 }
 
+/// Why each action may be granted on `*`, one reason per action, in action order.
+fn wildcard_reasons(table: &Table, actions: &[String]) -> String {
+    actions
+        .iter()
+        .filter_map(|a| table.wildcard_only.get(a).map(|r| format!("{a}: {r}")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The IAM policy of one function: derived statements, merged where they share resources.
 #[must_use]
 pub fn policy(model: &Model, function: &Function) -> Policy {
@@ -211,15 +220,9 @@ pub fn policy(model: &Model, function: &Function) -> Policy {
                 (Some("s3_prefix"), Some(p)) => Some(Condition::S3Prefix(p.clone())),
                 _ => None,
             };
-            let wildcard_reason = resources.contains(&Arn::Any).then(|| {
-                grant
-                    .actions
-                    .iter()
-                    .filter_map(|a| table.wildcard_only.get(a))
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            });
+            let wildcard_reason = resources
+                .contains(&Arn::Any)
+                .then(|| wildcard_reasons(table, &grant.actions));
             // Merge into an earlier statement on the same resources and condition.
             if let Some(existing) = statements
                 .iter_mut()
@@ -231,13 +234,21 @@ pub fn policy(model: &Model, function: &Function) -> Policy {
                     }
                 }
                 existing.actions.sort();
+                if existing.wildcard_reason.is_some() {
+                    existing.wildcard_reason = Some(wildcard_reasons(table, &existing.actions));
+                }
                 if !existing.causes.contains(&caused.cause) {
                     existing.causes.push(caused.cause.clone());
                 }
                 continue;
             }
             statements.push(Statement {
-                sid: sid(need),
+                // One statement gathers every action that takes no resource ARN.
+                sid: if resources == [Arn::Any] {
+                    "NoResourceTypes".into()
+                } else {
+                    sid(need)
+                },
                 actions: grant.actions.clone(),
                 resources,
                 condition,

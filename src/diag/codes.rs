@@ -119,6 +119,7 @@ codes! {
     UnusedResource = "UD4204", "unused-resource", Warning, "a declared resource that no function uses or is triggered by";
     X86Architecture = "UD4205", "x86-architecture", Note, "a function on x86_64 where arm64 costs about 20% less";
     DeadLetterUnwatched = "UD4206", "dead-letter-unwatched", Note, "a dead letter queue with no alarm on its depth";
+    UnusedSuppression = "UD4207", "unused-suppression", Warning, "a `suppress` entry that silences no finding";
     // 5xxx: targets
     UnsupportedOnTarget = "UD5001", "unsupported-on-target", Error, "a construct that the chosen target cannot express";
     TemplateResourceLimit = "UD5002", "template-resource-limit", Error, "a CloudFormation template over 500 resources";

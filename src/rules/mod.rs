@@ -108,7 +108,12 @@ pub const RULES: &[(Code, RuleFn)] = &[
     (Code::UnusedResource, hygiene::unused_resource),
     (Code::X86Architecture, hygiene::x86_architecture),
     (Code::DeadLetterUnwatched, hygiene::dead_letter_unwatched),
+    (Code::UnusedSuppression, unused_suppression),
 ];
+
+/// `UD4207`: reported by [`run`] itself, once every other rule has run; this entry only
+/// registers the code.
+fn unused_suppression(_: &Context<'_>, _: &mut Vec<Finding>) {}
 
 /// The result of linting: findings to report (sorted by position) and how many were
 /// suppressed.
@@ -132,6 +137,7 @@ pub fn run(cx: &Context<'_>) -> Report {
     let settings = &cx.model.lint;
     let mut kept = Vec::new();
     let mut suppressed = 0;
+    let mut matched: Vec<(Ref, Code)> = Vec::new();
     for (code, rule) in RULES {
         if settings.allow.contains(code) {
             continue;
@@ -150,10 +156,11 @@ pub fn run(cx: &Context<'_>) -> Report {
                 finding.diagnostic.code, *code,
                 "a rule reports only its own code"
             );
-            if std::iter::once(&finding.resource)
+            let by = std::iter::once(&finding.resource)
                 .chain(&finding.related)
-                .any(|r| is_suppressed(cx.model, r, *code))
-            {
+                .find(|r| is_suppressed(cx.model, r, *code));
+            if let Some(r) = by {
+                matched.push((r.clone(), *code));
                 suppressed += 1;
                 continue;
             }
@@ -161,6 +168,25 @@ pub fn run(cx: &Context<'_>) -> Report {
                 diagnostic: finding.diagnostic.with_severity(severity),
                 ..finding
             });
+        }
+    }
+    // A suppression that silenced nothing is stale (the finding was fixed) or misplaced.
+    if !settings.allow.contains(&Code::UnusedSuppression) {
+        for (resource, list) in suppressions(cx.model) {
+            for s in list {
+                if settings.allow.contains(&s.code)
+                    || matched.iter().any(|(r, c)| *r == resource && *c == s.code)
+                {
+                    continue;
+                }
+                kept.push(Finding::new(
+                    resource.clone(),
+                    Diagnostic::new(Code::UnusedSuppression, format!("the suppression of `{}` on {resource} silences nothing", s.code.name()))
+                        .with_label(s.span, "no such finding here")
+                        .with_help("remove it; if the finding belongs to another resource, move the suppression there")
+                        .with_severity(if settings.deny.contains(&Code::UnusedSuppression) { Severity::Error } else { Code::UnusedSuppression.default_severity() }),
+                ));
+            }
         }
     }
     let key = |f: &Finding| {
@@ -175,6 +201,49 @@ pub fn run(cx: &Context<'_>) -> Report {
         findings: kept,
         suppressed,
     }
+}
+
+/// Every resource's suppressions.
+fn suppressions(model: &Model) -> Vec<(Ref, &[crate::model::Suppression])> {
+    use crate::model::Kind;
+    let mut out: Vec<(Ref, &[crate::model::Suppression])> = Vec::new();
+    out.extend(
+        model
+            .functions
+            .iter()
+            .map(|r| (Ref::new(Kind::Function, &r.name), r.suppress.as_slice())),
+    );
+    out.extend(
+        model
+            .gateways
+            .iter()
+            .map(|r| (Ref::new(Kind::Gateway, &r.name), r.suppress.as_slice())),
+    );
+    out.extend(
+        model
+            .tables
+            .iter()
+            .map(|r| (Ref::new(Kind::Table, &r.name), r.suppress.as_slice())),
+    );
+    out.extend(
+        model
+            .queues
+            .iter()
+            .map(|r| (Ref::new(Kind::Queue, &r.name), r.suppress.as_slice())),
+    );
+    out.extend(
+        model
+            .topics
+            .iter()
+            .map(|r| (Ref::new(Kind::Topic, &r.name), r.suppress.as_slice())),
+    );
+    out.extend(
+        model
+            .buckets
+            .iter()
+            .map(|r| (Ref::new(Kind::Bucket, &r.name), r.suppress.as_slice())),
+    );
+    out
 }
 
 fn is_suppressed(model: &Model, resource: &Ref, code: Code) -> bool {

@@ -94,6 +94,14 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                         props["FilterPolicy"] = json!(filter);
                         props["FilterPolicyScope"] = json!("MessageAttributes");
                     }
+                    // Messages SNS cannot deliver to the function go to its dead letter queue.
+                    if let Some(queue) = b.delivery_dead_letter(f) {
+                        props["RedrivePolicy"] =
+                            json!({ "deadLetterTargetArn": b.arn_of(Kind::Queue, &queue) });
+                        let sid = logical_id(&f.name, &format!("Event{}Redrive", i + 1));
+                        let source = b.arn_of(Kind::Topic, topic);
+                        b.allow_queue_delivery(&queue, sid, "sns.amazonaws.com", source);
+                    }
                     b.add(
                         event_id(&f.name, i, "Subscription"),
                         Resource::new("AWS::SNS::Subscription", props),
@@ -122,6 +130,19 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                 Trigger::Iot { sql } => iot(b, f, i, sql),
             }
         }
+    }
+    let policies = std::mem::take(&mut b.queue_policies);
+    for (queue, statements) in policies {
+        b.add(
+            logical_id(&queue, "QueuePolicy"),
+            Resource::new(
+                "AWS::SQS::QueuePolicy",
+                json!({
+                    "Queues": [reference(&logical_id(&queue, "Queue"))],
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+                }),
+            ),
+        );
     }
 }
 
@@ -189,7 +210,7 @@ fn permission(
 ) {
     let mut props = json!({
         "Action": "lambda:InvokeFunction",
-        "FunctionName": b.invoke_target(&f.name),
+        "FunctionName": b.permission_target(&f.name),
         "Principal": principal,
         "SourceArn": source,
     });
@@ -211,6 +232,13 @@ fn mapping(b: &mut Builder<'_>, f: &Function, i: usize, props: Value) {
 
 fn rule(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str) {
     let id = event_id(&f.name, i, "Schedule");
+    let mut target = json!({ "Arn": b.invoke_target(&f.name), "Id": logical_id(&f.name, "") });
+    // Invocations EventBridge cannot deliver go to the function's dead letter queue.
+    if let Some(queue) = b.delivery_dead_letter(f) {
+        target["DeadLetterConfig"] = json!({ "Arn": b.arn_of(Kind::Queue, &queue) });
+        let sid = logical_id(&f.name, &format!("Event{}Redrive", i + 1));
+        b.allow_queue_delivery(&queue, sid, "events.amazonaws.com", get_att(&id, "Arn"));
+    }
     b.add(
         id.clone(),
         Resource::new(
@@ -219,7 +247,7 @@ fn rule(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str) {
                 "Description": format!("{expression} for function {}", f.name),
                 "ScheduleExpression": expression,
                 "State": "ENABLED",
-                "Targets": [ { "Arn": b.invoke_target(&f.name), "Id": logical_id(&f.name, "") } ],
+                "Targets": [target],
             }),
         ),
     );
@@ -241,6 +269,13 @@ fn scheduler(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str, time
             sub_literal(&b.name(Kind::Function, &f.name))
         )));
     }
+    let dead_letter = b.delivery_dead_letter(f);
+    let mut statements = vec![
+        json!({ "Sid": "InvokeFunction", "Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": invoke }),
+    ];
+    if let Some(queue) = &dead_letter {
+        statements.push(json!({ "Sid": "DeadLetter", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [b.arn_of(Kind::Queue, queue)] }));
+    }
     b.add(
         role.clone(),
         Resource::new(
@@ -258,11 +293,15 @@ fn scheduler(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str, time
                 },
                 "Policies": [ { "PolicyName": "invoke", "PolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [ { "Sid": "InvokeFunction", "Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": invoke } ],
+                    "Statement": statements,
                 } } ],
             }),
         ),
     );
+    let mut target = json!({ "Arn": b.invoke_target(&f.name), "RoleArn": get_att(&role, "Arn") });
+    if let Some(queue) = &dead_letter {
+        target["DeadLetterConfig"] = json!({ "Arn": b.arn_of(Kind::Queue, queue) });
+    }
     b.add(
         event_id(&f.name, i, "Schedule"),
         Resource::new(
@@ -273,7 +312,7 @@ fn scheduler(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str, time
                 "ScheduleExpressionTimezone": timezone,
                 "FlexibleTimeWindow": { "Mode": "OFF" },
                 "State": "ENABLED",
-                "Target": { "Arn": b.invoke_target(&f.name), "RoleArn": get_att(&role, "Arn") },
+                "Target": target,
             }),
         ),
     );

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::{Artifact, Format, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::model::env::Attr;
-use crate::model::{EnvPart, Kind, Model, Ref};
+use crate::model::{EnvPart, Function, Kind, Model, Ref};
 use crate::targets::aws;
 use template::{Parameter, Resource, Template, get_att, logical_id, reference};
 
@@ -81,6 +81,7 @@ pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
             outputs: BTreeMap::new(),
         },
         diagnostics: Vec::new(),
+        queue_policies: BTreeMap::new(),
     };
     b.parameters();
     data::lower(&mut b);
@@ -140,6 +141,8 @@ pub(crate) struct Builder<'a> {
     pub input: &'a Input<'a>,
     pub template: Template,
     pub diagnostics: Vec<Diagnostic>,
+    /// Statements of each queue's one `AWS::SQS::QueuePolicy` (a queue takes only one).
+    pub queue_policies: BTreeMap<String, Vec<Value>>,
 }
 
 impl Builder<'_> {
@@ -212,6 +215,43 @@ impl Builder<'_> {
         } else {
             get_att(&logical_id(function, "Function"), "Arn")
         }
+    }
+
+    /// What a `AWS::Lambda::Permission` names: the alias for a function with provisioned
+    /// concurrency, else the function (by `Ref`, as its invoke config does).
+    pub fn permission_target(&self, function: &str) -> Value {
+        let f = self.model.function(function);
+        if f.is_some_and(|f| f.provisioned_concurrency.is_some()) {
+            reference(&logical_id(function, "Alias"))
+        } else {
+            reference(&logical_id(function, "Function"))
+        }
+    }
+
+    /// The queue that catches what a function's async sources fail to deliver: its dead
+    /// letter target, when that is a queue (EventBridge and SNS redrive only to SQS).
+    pub fn delivery_dead_letter(&self, function: &Function) -> Option<String> {
+        function
+            .dead_letter
+            .as_ref()
+            .filter(|d| d.value.kind == Kind::Queue)
+            .map(|d| d.value.name.clone())
+    }
+
+    /// Lets a service send a source's undeliverable events to a queue.
+    pub fn allow_queue_delivery(&mut self, queue: &str, sid: String, service: &str, source: Value) {
+        let statement = json!({
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": "sqs:SendMessage",
+            "Resource": self.arn_of(Kind::Queue, queue),
+            "Condition": { "ArnEquals": { "aws:SourceArn": source } },
+        });
+        self.queue_policies
+            .entry(queue.to_string())
+            .or_default()
+            .push(statement);
     }
 
     /// An env value: text, or `Fn::Join` of text and references.
