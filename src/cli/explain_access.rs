@@ -131,7 +131,7 @@ fn human(
     );
     writeln!(
         out.stdout,
-        "function `{}`: role `{role}`, {} statements",
+        "function `{}` (`{role}`): {} statements in its own role",
         policy.function,
         policy.statements.len() + policy.raw.len()
     )?;

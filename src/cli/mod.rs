@@ -6,6 +6,7 @@ mod compile;
 mod explain;
 mod explain_access;
 mod graph;
+mod init;
 mod lint;
 mod schema;
 
@@ -82,6 +83,7 @@ pub enum Command {
     ExplainAccess(explain_access::Args),
     Schema(schema::Args),
     Explain(explain::Args),
+    Init(init::Args),
 }
 
 /// Runs a parsed command line.
@@ -104,9 +106,12 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
         Command::ExplainAccess(args) => explain_access::run(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Explain(args) => explain::run(args, out),
+        Command::Init(args) => init::run(args, out),
     };
     match status {
         Ok(status) => status,
+        // A reader that stops early (`| head`) is not an error of ours.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => ExitStatus::Success,
         Err(err) => {
             let _ = writeln!(out.stderr, "error: {err}");
             ExitStatus::Error

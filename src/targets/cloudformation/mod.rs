@@ -84,6 +84,7 @@ pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
         queue_policies: BTreeMap::new(),
     };
     b.parameters();
+    b.refuse_kubernetes_secrets();
     data::lower(&mut b);
     compute::lower(&mut b);
     events::lower(&mut b);
@@ -192,6 +193,40 @@ impl Builder<'_> {
                     description: "Key prefix of the code packages in ArtifactBucket".into(),
                     default: Some(format!("updraft/{}", aws::prefix(self.model))),
                 },
+            );
+        }
+    }
+
+    /// A Kubernetes Secret has no AWS form: using one is an error on this target.
+    fn refuse_kubernetes_secrets(&mut self) {
+        let is_kubernetes = |name: &str| {
+            self.model
+                .secret(name)
+                .is_some_and(|s| s.store == crate::model::SecretStore::Kubernetes)
+        };
+        let mut found = Vec::new();
+        for f in &self.model.functions {
+            for u in f.uses.iter().filter(|u| u.resource.kind == Kind::Secret) {
+                if is_kubernetes(&u.resource.name) {
+                    found.push((u.resource.name.clone(), u.span, f.name.clone()));
+                }
+            }
+            for value in f.env.values() {
+                for r in value.refs().filter(|r| r.kind == Kind::Secret) {
+                    if is_kubernetes(&r.name) {
+                        found.push((r.name.clone(), value.span, f.name.clone()));
+                    }
+                }
+            }
+        }
+        for (secret, span, function) in found {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!("CloudFormation: function `{function}` uses secret `{secret}`, which is held in Kubernetes"),
+                )
+                .with_label(span, "a Kubernetes Secret is out of reach on AWS")
+                .with_help("hold the secret in `secrets_manager` or `ssm` for AWS targets, or compile with `--target knative`"),
             );
         }
     }
