@@ -36,6 +36,10 @@ pub struct Args {
     /// Write nothing; exit 1 when the files under `--out` differ from what would be written.
     #[arg(long, requires = "out")]
     pub check: bool,
+    /// CloudFormation: split into nested stacks when one template would exceed a budget
+    /// (`auto`), always, or never.
+    #[arg(long, value_enum, default_value_t = Split::Auto)]
+    pub split: Split,
     /// Kubernetes namespace for the Knative target (default: the app's name).
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
@@ -62,6 +66,13 @@ impl TargetName {
             TargetName::Knative => "knative",
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Split {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -95,7 +106,16 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         },
         namespace: args.namespace.as_deref(),
     };
-    let target = targets::by_name(args.target.key()).expect("every --target value has a backend");
+    let target: Box<dyn targets::Target> = match args.target {
+        TargetName::Cloudformation => Box::new(targets::cloudformation::CloudFormation {
+            split: match args.split {
+                Split::Auto => targets::cloudformation::SplitMode::Auto,
+                Split::Always => targets::cloudformation::SplitMode::Always,
+                Split::Never => targets::cloudformation::SplitMode::Never,
+            },
+        }),
+        other => targets::by_name(other.key()).expect("every --target value has a backend"),
+    };
     let output = match target.compile(&input) {
         Ok(output) => output,
         Err(diagnostics) => {

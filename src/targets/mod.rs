@@ -64,7 +64,7 @@ pub trait Target {
 #[must_use]
 pub fn by_name(name: &str) -> Option<Box<dyn Target>> {
     match name {
-        "cloudformation" => Some(Box::new(cloudformation::CloudFormation)),
+        "cloudformation" => Some(Box::new(cloudformation::CloudFormation::default())),
         "terraform" => Some(Box::new(terraform::Terraform)),
         "knative" => Some(Box::new(knative::Knative)),
         _ => None,

@@ -86,6 +86,7 @@ fn code_key(path: Option<&str>) -> String {
 }
 
 fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
+    b.owner = super::split::Owner::Function(f.name.clone());
     let fid = logical_id(&f.name, "Function");
     let role = logical_id(&f.name, "Role");
     let logs = logical_id(&f.name, "LogGroup");

@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use super::template::{Resource, get_att, logical_id, reference};
+use super::split::Owner;
 use super::{Builder, tags};
 use crate::model::{
     AlarmMetric, AuthKind, Billing, BucketChange, Key, KeyType, Kind, Projection, StreamView,
@@ -11,13 +12,18 @@ use crate::model::{
 };
 
 pub(super) fn lower(b: &mut Builder<'_>) {
+    b.owner = Owner::Base;
     tables(b);
     queues(b);
     topics(b);
-    buckets(b);
     auths(b);
     gateways(b);
+    // Buckets wait for their functions' permissions: in nested stacks, they are deployed
+    // after the function stacks.
+    b.owner = Owner::Storage;
+    buckets(b);
     alarms(b);
+    b.owner = Owner::Base;
 }
 
 fn key_type(t: KeyType) -> &'static str {
@@ -487,9 +493,12 @@ fn alarms(b: &mut Builder<'_>) {
                 "QueueName",
             ),
         };
-        let value = match a.target.kind {
-            Kind::Queue => get_att(&logical_id(&a.target.name, "Queue"), "QueueName"),
-            _ => reference(&logical_id(&a.target.name, "Function")),
+        // The dimension is the physical name, so the alarm depends on nothing; it travels
+        // with the function it watches.
+        let value = json!(b.name(a.target.kind, &a.target.name));
+        b.owner = match a.target.kind {
+            Kind::Function => Owner::Function(a.target.name.clone()),
+            _ => Owner::Base,
         };
         let mut props = json!({
             "AlarmName": format!("{}-{}", crate::targets::aws::prefix(b.model), a.name),

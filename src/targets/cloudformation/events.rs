@@ -20,6 +20,7 @@ fn event_id(function: &str, index: usize, what: &str) -> String {
 
 pub(super) fn lower(b: &mut Builder<'_>) {
     for f in &b.model.functions {
+        b.owner = super::split::Owner::Function(f.name.clone());
         let mut integrations = std::collections::BTreeSet::new();
         for (i, event) in f.events.iter().enumerate() {
             match &event.trigger {
@@ -131,6 +132,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
             }
         }
     }
+    b.owner = super::split::Owner::Base;
     let policies = std::mem::take(&mut b.queue_policies);
     for (queue, statements) in policies {
         b.add(
@@ -230,20 +232,41 @@ fn mapping(b: &mut Builder<'_>, f: &Function, i: usize, props: Value) {
     );
 }
 
+/// A name of at most 64 characters: long ones keep a readable start and a hash of the rest.
+fn bounded_name(name: String) -> String {
+    if name.len() <= 64 {
+        return name;
+    }
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in name.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{}-{hash:08x}", &name[..55])
+}
+
 fn rule(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str) {
     let id = event_id(&f.name, i, "Schedule");
+    // A named rule has an ARN known in advance: the dead letter queue's policy names it
+    // without depending on the rule.
+    let rule_name = bounded_name(format!("{}-{}-schedule-{}", b.name(Kind::Function, &f.name), "", i + 1).replace("--", "-"));
+    let rule_arn = template::sub(format!(
+        "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
+        sub_literal(&rule_name)
+    ));
     let mut target = json!({ "Arn": b.invoke_target(&f.name), "Id": logical_id(&f.name, "") });
     // Invocations EventBridge cannot deliver go to the function's dead letter queue.
     if let Some(queue) = b.delivery_dead_letter(f) {
         target["DeadLetterConfig"] = json!({ "Arn": b.arn_of(Kind::Queue, &queue) });
         let sid = logical_id(&f.name, &format!("Event{}Redrive", i + 1));
-        b.allow_queue_delivery(&queue, sid, "events.amazonaws.com", get_att(&id, "Arn"));
+        b.allow_queue_delivery(&queue, sid, "events.amazonaws.com", rule_arn);
     }
     b.add(
         id.clone(),
         Resource::new(
             "AWS::Events::Rule",
             json!({
+                "Name": rule_name,
                 "Description": format!("{expression} for function {}", f.name),
                 "ScheduleExpression": expression,
                 "State": "ENABLED",

@@ -9,6 +9,7 @@
 mod compute;
 mod data;
 mod events;
+pub mod split;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -28,7 +29,43 @@ pub const MAX_OUTPUTS: usize = 200;
 pub const MAX_PARAMETERS: usize = 200;
 pub const MAX_BODY_BYTES: usize = 1_000_000;
 
-pub struct CloudFormation;
+/// When to split the app into nested stacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SplitMode {
+    /// Only when one template would exceed a CloudFormation budget.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Default)]
+pub struct CloudFormation {
+    pub split: SplitMode,
+}
+
+fn serialize(template: &Template, format: Format) -> Vec<u8> {
+    match format {
+        Format::Json => crate::emit::json(template),
+        Format::Yaml => crate::emit::yaml(template),
+    }
+}
+
+fn extension(format: Format) -> &'static str {
+    match format {
+        Format::Json => "json",
+        Format::Yaml => "yaml",
+    }
+}
+
+fn describe(name: &str, t: &Template, bytes: usize) -> String {
+    format!(
+        "{name}: {} resources, {} parameters, {} outputs, {bytes} bytes",
+        t.resources.len(),
+        t.parameters.len(),
+        t.outputs.len()
+    )
+}
 
 impl Target for CloudFormation {
     fn name(&self) -> &'static str {
@@ -36,27 +73,52 @@ impl Target for CloudFormation {
     }
 
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
-        let template = lower(input)?;
-        let (name, bytes) = match input.format {
-            Format::Json => ("template.json", crate::emit::json(&template)),
-            Format::Yaml => ("template.yaml", crate::emit::yaml(&template)),
+        let (template, owners) = lower_owned(input)?;
+        let ext = extension(input.format);
+        let single = serialize(&template, input.format);
+        let over = check_budgets(&template, single.len()).is_err();
+        let split = match self.split {
+            SplitMode::Never => false,
+            SplitMode::Always => true,
+            SplitMode::Auto => over,
         };
-        check_budgets(&template, bytes.len())?;
-        let summary = vec![format!(
-            "{name}: {} resources, {} parameters, {} outputs, {} bytes",
-            template.resources.len(),
-            template.parameters.len(),
-            template.outputs.len(),
-            bytes.len()
-        )];
-        Ok(Output {
-            artifacts: vec![Artifact {
-                path: name.into(),
-                bytes,
-            }],
-            summary,
-            diagnostics: Vec::new(),
-        })
+        if !split {
+            check_budgets(&template, single.len())?;
+            let name = format!("template.{ext}");
+            return Ok(Output {
+                summary: vec![describe(&name, &template, single.len())],
+                artifacts: vec![Artifact { path: name.into(), bytes: single }],
+                diagnostics: Vec::new(),
+            });
+        }
+        let stacks = split::split(input.model, template, &owners, ext)?;
+        let mut artifacts = Vec::new();
+        let mut summary = Vec::new();
+        let mut problems = Vec::new();
+        let parent_name = format!("template.{ext}");
+        let parent = serialize(&stacks.parent, input.format);
+        if let Err(d) = check_budgets(&stacks.parent, parent.len()) {
+            problems.extend(d.into_iter().map(|d| split::in_stack(d, &parent_name)));
+        }
+        summary.push(format!(
+            "{} (parent of {} nested stacks)",
+            describe(&parent_name, &stacks.parent, parent.len()),
+            stacks.children.len()
+        ));
+        artifacts.push(Artifact { path: parent_name.into(), bytes: parent });
+        for (key, child) in &stacks.children {
+            let name = format!("stacks/{key}.{ext}");
+            let bytes = serialize(child, input.format);
+            if let Err(d) = check_budgets(child, bytes.len()) {
+                problems.extend(d.into_iter().map(|d| split::in_stack(d, &name)));
+            }
+            summary.push(describe(&name, child, bytes.len()));
+            artifacts.push(Artifact { path: name.into(), bytes });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Output { artifacts, summary, diagnostics: Vec::new() })
     }
 }
 
@@ -65,6 +127,14 @@ impl Target for CloudFormation {
 /// # Errors
 /// Constructs CloudFormation cannot express, and logical-id clashes.
 pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
+    lower_owned(input).map(|(template, _)| template)
+}
+
+/// Lowers the app to a template, with the owner of every resource (for nested stacks).
+///
+/// # Errors
+/// Constructs CloudFormation cannot express, and logical-id clashes.
+pub fn lower_owned(input: &Input<'_>) -> Result<(Template, BTreeMap<String, split::Owner>), Vec<Diagnostic>> {
     let mut b = Builder {
         model: input.model,
         input,
@@ -76,12 +146,15 @@ pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
                 input.model.stage.as_deref().unwrap_or("no stage"),
                 env!("CARGO_PKG_VERSION")
             ),
+            metadata: None,
             parameters: BTreeMap::new(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
         },
         diagnostics: Vec::new(),
         queue_policies: BTreeMap::new(),
+        owner: split::Owner::Base,
+        owners: BTreeMap::new(),
     };
     b.parameters();
     b.refuse_kubernetes_secrets();
@@ -89,7 +162,7 @@ pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
     compute::lower(&mut b);
     events::lower(&mut b);
     if b.diagnostics.is_empty() {
-        Ok(b.template)
+        Ok((b.template, b.owners))
     } else {
         Err(b.diagnostics)
     }
@@ -144,6 +217,10 @@ pub(crate) struct Builder<'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// Statements of each queue's one `AWS::SQS::QueuePolicy` (a queue takes only one).
     pub queue_policies: BTreeMap<String, Vec<Value>>,
+    /// Who owns the resources added now (for nested stacks).
+    pub owner: split::Owner,
+    /// The owner of every resource, by logical id.
+    pub owners: BTreeMap<String, split::Owner>,
 }
 
 impl Builder<'_> {
@@ -162,6 +239,7 @@ impl Builder<'_> {
             );
             return;
         }
+        self.owners.insert(id.clone(), self.owner.clone());
         self.template.resources.insert(id, resource);
     }
 

@@ -15,6 +15,8 @@ pub struct Template {
     pub version: &'static str,
     #[serde(rename = "Description")]
     pub description: String,
+    #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
     #[serde(rename = "Parameters", skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, Parameter>,
     #[serde(rename = "Resources")]

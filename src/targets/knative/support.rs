@@ -1,0 +1,279 @@
+//! What Knative cannot express, found before anything is lowered: each is an error naming
+//! the target (UD5001, UD5005), with the spec text that asks for it. The list is the
+//! "diagnostic" column of `targets/knative/README.md`.
+
+use std::collections::BTreeMap;
+
+use super::{Builder, MAX_TIMEOUT_SECONDS};
+use crate::diag::{Code, Diagnostic};
+use crate::model::{Access, AuthKind, CodeSource, Kind, SecretStore, Trigger};
+
+pub(super) fn check(b: &mut Builder<'_>) {
+    auths(b);
+    alarms(b);
+    queues_and_topics(b);
+    secrets(b);
+    for f in &b.model.functions {
+        let mut found = Vec::new();
+        if let CodeSource::Handler { .. } = f.code {
+            found.push(
+                Diagnostic::new(
+                    Code::ImageRequired,
+                    format!(
+                        "Knative: function `{}` has a handler but no container image",
+                        f.name
+                    ),
+                )
+                .with_label(f.code_span, "a handler and a code package, no image")
+                .with_help(
+                    "Knative runs only container images: build an image that serves HTTP on \
+                     `$PORT` and set `image:` instead of `handler:`",
+                ),
+            );
+        }
+        if f.timeout.value > MAX_TIMEOUT_SECONDS {
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!(
+                        "Knative: function `{}` has a {}s timeout; Knative runs a request for at most {MAX_TIMEOUT_SECONDS}s",
+                        f.name, f.timeout.value
+                    ),
+                )
+                .with_label(f.timeout.span, "over Knative's max-revision-timeout-seconds")
+                .with_help("lower `timeout` to `10m` or less (a stage can set it for the Knative deployment)"),
+            );
+        }
+        if let Some(r) = f.reserved_concurrency.as_ref().filter(|r| r.value == 0) {
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!("Knative: function `{}` has reserved concurrency 0", f.name),
+                )
+                .with_label(r.span, "Knative reads `max-scale: 0` as no limit at all")
+                .with_help("remove the function, or reserve at least 1"),
+            );
+        }
+        for statement in &f.permissions {
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!("Knative: function `{}` has a raw IAM statement", f.name),
+                )
+                .with_label(statement.span, "IAM has no meaning on Knative")
+                .with_help(
+                    "a Knative function has no IAM identity, so a statement can neither grant \
+                     nor deny: reach resources through `uses` (tables and buckets become \
+                     binding Secrets), or compile this app for CloudFormation or Terraform",
+                ),
+            );
+        }
+        for event in &f.events {
+            let (what, help) = match &event.trigger {
+                Trigger::Bucket { bucket, .. } => (
+                    format!("bucket `{bucket}` notifications"),
+                    "a bucket is an external binding on Knative and cannot trigger a function: \
+                     have the object store post its change events to the app's Broker and \
+                     trigger the function from a topic, or compile for CloudFormation or Terraform",
+                ),
+                Trigger::Table { table, .. } => (
+                    format!("table `{table}` stream records"),
+                    "a table is an external binding on Knative and has no stream: publish the \
+                     changes to a topic from the writer, or compile for CloudFormation or Terraform",
+                ),
+                Trigger::Iot { .. } => (
+                    "IoT rules".to_string(),
+                    "Knative has no IoT rule engine: bridge the MQTT messages into the app's \
+                     Broker (for example with an MQTT source) and trigger on a topic, or compile \
+                     for CloudFormation or Terraform",
+                ),
+                _ => continue,
+            };
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!(
+                        "Knative: function `{}` is triggered by {what}, which Knative cannot express",
+                        f.name
+                    ),
+                )
+                .with_label(event.span, format!("`{}` event", event.trigger.kind()))
+                .with_help(help),
+            );
+        }
+        for u in &f.uses {
+            if u.resource.kind == Kind::Queue
+                && u.access == Access::Consume
+                && !f.events.iter().any(|e| matches!(&e.trigger, Trigger::Queue { queue, .. } if *queue == u.resource.name))
+            {
+                found.push(
+                    Diagnostic::new(
+                        Code::UnsupportedOnTarget,
+                        format!(
+                            "Knative: function `{}` consumes queue `{}` by polling it",
+                            f.name, u.resource.name
+                        ),
+                    )
+                    .with_label(u.span, "a Knative Broker pushes events and cannot be polled")
+                    .with_help(format!(
+                        "add a `queue` event on `{}` to the function, so a Trigger delivers the \
+                         messages, or compile for CloudFormation or Terraform",
+                        u.resource.name
+                    )),
+                );
+            }
+        }
+        b.diagnostics.extend(found);
+    }
+}
+
+fn auths(b: &mut Builder<'_>) {
+    for auth in &b.model.auths {
+        if auth.kind == AuthKind::Cognito {
+            b.diagnostics.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!(
+                        "Knative: auth `{}` is a Cognito user pool, which Knative cannot create",
+                        auth.name
+                    ),
+                )
+                .with_label(auth.span, "`kind: cognito`")
+                .with_help(
+                    "use `kind: jwt` with the issuer and audience of an OIDC provider (Auth0, \
+                     Keycloak, Dex, ...), which the cluster's gateway can check",
+                ),
+            );
+        }
+    }
+}
+
+fn alarms(b: &mut Builder<'_>) {
+    for alarm in &b.model.alarms {
+        b.diagnostics.push(
+            Diagnostic::new(
+                Code::UnsupportedOnTarget,
+                format!(
+                    "Knative: alarm `{}` cannot be expressed; Knative has no alarms",
+                    alarm.name
+                ),
+            )
+            .with_label(alarm.span, "a CloudWatch alarm")
+            .with_help(
+                "watch the app with the cluster's monitoring instead (for example a \
+                 PrometheusRule on Knative's revision and broker metrics) and keep `alarms` in \
+                 a spec compiled for CloudFormation or Terraform",
+            ),
+        );
+    }
+}
+
+fn queues_and_topics(b: &mut Builder<'_>) {
+    let mut found = Vec::new();
+    for q in &b.model.queues {
+        if q.fifo {
+            found.push(fifo(Kind::Queue, &q.name, q.span));
+        }
+        if q.delay > 0 {
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!(
+                        "Knative: queue `{}` delays every message by {}s; a Knative Broker delivers at once",
+                        q.name, q.delay
+                    ),
+                )
+                .with_label(q.span, "has `delay`")
+                .with_help("remove `delay` (the consumer can wait itself), or compile for CloudFormation or Terraform"),
+            );
+        }
+    }
+    for t in &b.model.topics {
+        if t.fifo {
+            found.push(fifo(Kind::Topic, &t.name, t.span));
+        }
+    }
+    // A queue hands each message to one consumer; a Broker gives every Trigger a copy.
+    let mut consumers: BTreeMap<&str, Vec<(&str, crate::source::Span)>> = BTreeMap::new();
+    for f in &b.model.functions {
+        for e in &f.events {
+            if let Trigger::Queue { queue, .. } = &e.trigger {
+                consumers.entry(queue).or_default().push((&f.name, e.span));
+            }
+        }
+    }
+    for (queue, list) in consumers.iter().filter(|(_, l)| l.len() > 1) {
+        let names: Vec<String> = list.iter().map(|(f, _)| format!("`{f}`")).collect();
+        let mut d = Diagnostic::new(
+            Code::UnsupportedOnTarget,
+            format!(
+                "Knative: queue `{queue}` has {} consumers ({}); a Knative Broker gives each of them every message",
+                list.len(),
+                names.join(", ")
+            ),
+        );
+        for (f, span) in list {
+            d = d.with_label(*span, format!("consumed by `{f}`"));
+        }
+        found.push(d.with_help(
+            "let one function consume the queue, or declare a topic when every consumer \
+             should get each message",
+        ));
+    }
+    b.diagnostics.extend(found);
+}
+
+fn fifo(kind: Kind, name: &str, span: crate::source::Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnsupportedOnTarget,
+        format!(
+            "Knative: {} `{name}` is FIFO; a Knative Broker does not keep events in order",
+            kind.noun()
+        ),
+    )
+    .with_label(span, "`fifo: true`")
+    .with_help(
+        "remove `fifo` for an app that runs on Knative, or compile for CloudFormation or Terraform",
+    )
+}
+
+fn secrets(b: &mut Builder<'_>) {
+    let mut found = Vec::new();
+    for s in &b.model.secrets {
+        if s.store != SecretStore::Kubernetes {
+            continue;
+        }
+        if !is_secret_name(&s.external_name) {
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!(
+                        "Knative: secret `{}` names `{}`, which is not a Kubernetes Secret name",
+                        s.name, s.external_name
+                    ),
+                )
+                .with_label(s.span, "store `kubernetes`")
+                .with_help("give the Secret's name: lowercase letters, digits, `-` and `.`, at most 253 characters"),
+            );
+        }
+        if s.key.is_none() {
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!(
+                        "Knative: secret `{}` does not say which key of Secret `{}` to read",
+                        s.name, s.external_name
+                    ),
+                )
+                .with_label(s.span, "store `kubernetes`, no `key`")
+                .with_help("set `key:` to the key inside the Secret, for example `key: token`"),
+            );
+        }
+    }
+    b.diagnostics.extend(found);
+}
+
+/// A DNS-1123 subdomain: what Kubernetes accepts as a Secret name.
+fn is_secret_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(super::is_dns_label)
+}
