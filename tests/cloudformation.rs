@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use serde_json::Value;
-use updraft::targets::{self, Format, Input};
+use updraft::targets::{Format, Input};
 
 fn compile(
     fixture: &common::Fixture,
@@ -37,9 +37,11 @@ fn compile_model(
         format,
         namespace: None,
     };
-    let output = targets::by_name("cloudformation")
-        .unwrap()
-        .compile(&input)?;
+    // One template: the budget checks must speak, not the splitter.
+    let target = updraft::targets::cloudformation::CloudFormation {
+        split: updraft::targets::cloudformation::SplitMode::Never,
+    };
+    let output = updraft::targets::Target::compile(&target, &input)?;
     assert_eq!(output.artifacts.len(), 1);
     Ok(output.artifacts[0].bytes.clone())
 }
@@ -332,14 +334,25 @@ fn templates_over_the_budgets_are_refused_with_the_counts() {
     assert!(compile_model(&model, Format::Json).is_ok());
 }
 
-fn compile_split(spec: &str, mode: updraft::targets::cloudformation::SplitMode) -> Vec<updraft::targets::Artifact> {
+fn compile_split(
+    spec: &str,
+    mode: updraft::targets::cloudformation::SplitMode,
+) -> Vec<updraft::targets::Artifact> {
     let file = updraft::source::SourceFile::new("gen.yaml", spec.to_string());
     let model = updraft::load(&file, &updraft::Options::default()).unwrap();
     let graph = updraft::graph::Graph::build(&model);
     let policies = updraft::access::aws_policies(&model);
-    let input = Input { model: &model, graph: &graph, policies: &policies, format: Format::Json, namespace: None };
+    let input = Input {
+        model: &model,
+        graph: &graph,
+        policies: &policies,
+        format: Format::Json,
+        namespace: None,
+    };
     let target = updraft::targets::cloudformation::CloudFormation { split: mode };
-    updraft::targets::Target::compile(&target, &input).expect("compiles").artifacts
+    updraft::targets::Target::compile(&target, &input)
+        .expect("compiles")
+        .artifacts
 }
 
 /// A richer generated app: routes, table reads, queues and schedules, bucket triggers.
@@ -353,11 +366,17 @@ fn generated_mixed(n: usize, skip: Option<usize>, rename: Option<usize>) -> Stri
         if Some(i) == skip {
             continue;
         }
-        let name = if Some(i) == rename { format!("renamed-{i}") } else { format!("fn-{i}") };
+        let name = if Some(i) == rename {
+            format!("renamed-{i}")
+        } else {
+            format!("fn-{i}")
+        };
         let event = match i % 5 {
             0 => "{ queue: { name: jobs } }".to_string(),
             1 => "{ schedule: \"rate(1 hour)\" }".to_string(),
-            2 if i % 50 == 2 => format!("{{ bucket: {{ name: uploads, on: created, prefix: p{i}/ }} }}"),
+            2 if i % 50 == 2 => {
+                format!("{{ bucket: {{ name: uploads, on: created, prefix: p{i}/ }} }}")
+            }
             3 if i % 40 == 3 => "{ table: { name: items } }".to_string(),
             _ => format!("{{ http: {{ route: \"GET /items/{i}\" }} }}"),
         };
@@ -375,7 +394,10 @@ fn placement(artifacts: &[updraft::targets::Artifact]) -> BTreeMap<String, Strin
         let key = a.path.file_stem().unwrap().to_string_lossy().into_owned();
         let t: Value = serde_json::from_slice(&a.bytes).unwrap();
         for id in t["Resources"].as_object().unwrap().keys() {
-            assert!(out.insert(id.clone(), key.clone()).is_none(), "{id} is in two stacks");
+            assert!(
+                out.insert(id.clone(), key.clone()).is_none(),
+                "{id} is in two stacks"
+            );
         }
     }
     out
@@ -385,25 +407,49 @@ fn placement(artifacts: &[updraft::targets::Artifact]) -> BTreeMap<String, Strin
 fn nested_stacks_are_stable_as_the_app_grows_shrinks_and_renames() {
     use updraft::targets::cloudformation::SplitMode;
     let n = 300;
-    let base = placement(&compile_split(&generated_mixed(n, None, None), SplitMode::Auto));
-    let grown = placement(&compile_split(&generated_mixed(n + 1, None, None), SplitMode::Auto));
-    let shrunk = placement(&compile_split(&generated_mixed(n, Some(17), None), SplitMode::Auto));
-    let renamed = placement(&compile_split(&generated_mixed(n, None, Some(42)), SplitMode::Auto));
+    let base = placement(&compile_split(
+        &generated_mixed(n, None, None),
+        SplitMode::Auto,
+    ));
+    let grown = placement(&compile_split(
+        &generated_mixed(n + 1, None, None),
+        SplitMode::Auto,
+    ));
+    let shrunk = placement(&compile_split(
+        &generated_mixed(n, Some(17), None),
+        SplitMode::Auto,
+    ));
+    let renamed = placement(&compile_split(
+        &generated_mixed(n, None, Some(42)),
+        SplitMode::Auto,
+    ));
     let owned_by = |id: &str, f: &str| {
         let prefix = updraft::targets::cloudformation::template::logical_id(f, "");
         id.starts_with(&prefix) && id[prefix.len()..].starts_with(|c: char| c.is_ascii_uppercase())
     };
-    for (variant, other, changed) in [("grown", &grown, format!("fn-{n}")), ("shrunk", &shrunk, "fn-17".into()), ("renamed", &renamed, "fn-42".into())] {
+    for (variant, other, changed) in [
+        ("grown", &grown, format!("fn-{n}")),
+        ("shrunk", &shrunk, "fn-17".into()),
+        ("renamed", &renamed, "fn-42".into()),
+    ] {
         for (id, stack) in &base {
             if owned_by(id, &changed) {
                 continue;
             }
             // Shared statements (one queue policy) may gain or lose a statement, never move.
-            assert_eq!(other.get(id), Some(stack), "{variant}: `{id}` moved from {stack}");
+            assert_eq!(
+                other.get(id),
+                Some(stack),
+                "{variant}: `{id}` moved from {stack}"
+            );
         }
     }
     for stateful in ["ItemsTable", "JobsQueue", "FailedQueue", "UploadsBucket"] {
-        assert!(["Base", "Storage"].contains(&base[stateful].as_str()), "{stateful} in {}", base[stateful]);
+        assert!(
+            ["Base", "Storage"].contains(&base[stateful].as_str()),
+            "{stateful} in {}",
+            base[stateful]
+        );
     }
 }
 
@@ -415,25 +461,52 @@ fn nested_stacks_are_consistent_and_within_budgets() {
         let parent: Value = serde_json::from_slice(&artifacts[0].bytes).unwrap();
         let children: BTreeMap<String, Value> = artifacts[1..]
             .iter()
-            .map(|a| (a.path.file_stem().unwrap().to_string_lossy().into_owned(), serde_json::from_slice(&a.bytes).unwrap()))
+            .map(|a| {
+                (
+                    a.path.file_stem().unwrap().to_string_lossy().into_owned(),
+                    serde_json::from_slice(&a.bytes).unwrap(),
+                )
+            })
             .collect();
         let resources = parent["Resources"].as_object().unwrap();
-        assert_eq!(resources.len(), children.len(), "one stack resource per child");
+        assert_eq!(
+            resources.len(),
+            children.len(),
+            "one stack resource per child"
+        );
         for (key, child) in &children {
             let stack = &resources[&format!("{key}Stack")];
-            assert_eq!(stack["Properties"]["TemplateURL"], format!("stacks/{key}.json"));
-            let passed = stack["Properties"]["Parameters"].as_object().cloned().unwrap_or_default();
+            assert_eq!(
+                stack["Properties"]["TemplateURL"],
+                format!("stacks/{key}.json")
+            );
+            let passed = stack["Properties"]["Parameters"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let wanted = child["Parameters"].as_object().cloned().unwrap_or_default();
-            assert_eq!(passed.keys().collect::<BTreeSet<_>>(), wanted.keys().collect::<BTreeSet<_>>(), "{key}: parameters");
+            assert_eq!(
+                passed.keys().collect::<BTreeSet<_>>(),
+                wanted.keys().collect::<BTreeSet<_>>(),
+                "{key}: parameters"
+            );
             for value in passed.values() {
                 if let Some(args) = value.get("Fn::GetAtt") {
                     let source = args[0].as_str().unwrap().trim_end_matches("Stack");
                     let output = args[1].as_str().unwrap().trim_start_matches("Outputs.");
-                    assert!(children[source]["Outputs"].get(output).is_some(), "{key} needs {source}.{output}");
+                    assert!(
+                        children[source]["Outputs"].get(output).is_some(),
+                        "{key} needs {source}.{output}"
+                    );
                 }
             }
-            assert!(child["Resources"].as_object().unwrap().len() <= 500, "{key} is over 500 resources");
-            assert!(wanted.len() <= 200 && child["Outputs"].as_object().map_or(0, |o| o.len()) <= 200);
+            assert!(
+                child["Resources"].as_object().unwrap().len() <= 500,
+                "{key} is over 500 resources"
+            );
+            assert!(
+                wanted.len() <= 200 && child["Outputs"].as_object().map_or(0, |o| o.len()) <= 200
+            );
         }
         let largest = artifacts.iter().map(|a| a.bytes.len()).max().unwrap();
         assert!(largest < 1_000_000, "a template of {largest} bytes");
@@ -443,22 +516,41 @@ fn nested_stacks_are_consistent_and_within_budgets() {
 #[test]
 fn nested_stacks_pass_cfn_lint_at_1000_and_5000_functions() {
     if std::env::var_os("UPDRAFT_LARGE_TESTS").is_none() {
-        eprintln!("SKIP: set UPDRAFT_LARGE_TESTS=1 to run cfn-lint on 1,000- and 5,000-function apps (a few minutes; .ci/run does)");
+        eprintln!(
+            "SKIP: set UPDRAFT_LARGE_TESTS=1 to run cfn-lint on 1,000- and 5,000-function apps (a few minutes; .ci/run does)"
+        );
         return;
     }
-    let Some(checker) = common::checker("cfn-check") else { return };
+    let Some(checker) = common::checker("cfn-check") else {
+        return;
+    };
     for n in [1000, 5000] {
         let dir = temp_dir(&format!("nested-{n}"));
         let mut files = Vec::new();
-        for a in compile_split(&generated_mixed(n, None, None), updraft::targets::cloudformation::SplitMode::Auto) {
+        for a in compile_split(
+            &generated_mixed(n, None, None),
+            updraft::targets::cloudformation::SplitMode::Auto,
+        ) {
             let path = dir.join(&a.path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &a.bytes).unwrap();
             files.push(path);
         }
-        let out = Command::new(&checker).args(&files).output().expect("run cfn-check");
-        let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(&checker)
+            .args(&files)
+            .output()
+            .expect("run cfn-check");
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::fs::remove_dir_all(&dir).ok();
-        assert!(out.status.success() && report.trim().is_empty(), "cfn-lint at N={n} on {} templates:\n{}", files.len(), &report[..report.len().min(4000)]);
+        assert!(
+            out.status.success() && report.trim().is_empty(),
+            "cfn-lint at N={n} on {} templates:\n{}",
+            files.len(),
+            &report[..report.len().min(4000)]
+        );
     }
 }

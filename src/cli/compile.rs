@@ -123,6 +123,10 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
+    // Warnings do not stop the compilation, but the user sees them.
+    if !output.diagnostics.is_empty() {
+        out.diagnostics(Some(&file), &output.diagnostics, args.message_format)?;
+    }
     if let Some(bad) = output.artifacts.iter().find(|a| !inside(&a.path)) {
         let d = Diagnostic::new(
             Code::Internal,

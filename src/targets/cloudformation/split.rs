@@ -89,26 +89,39 @@ impl Export {
 }
 
 /// Rewrites references to resources outside `local` into references to parameters.
-fn rewrite(value: &mut Value, local: &BTreeSet<String>, stack_of: &BTreeMap<String, String>, needs: &mut BTreeSet<Export>) {
+fn rewrite(
+    value: &mut Value,
+    local: &BTreeSet<String>,
+    stack_of: &BTreeMap<String, String>,
+    needs: &mut BTreeSet<Export>,
+) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(id)) = map.get("Ref") {
                 if stack_of.contains_key(id) && !local.contains(id) {
-                    let export = Export { id: id.clone(), attribute: None };
+                    let export = Export {
+                        id: id.clone(),
+                        attribute: None,
+                    };
                     map.insert("Ref".into(), Value::String(export.name()));
                     needs.insert(export);
                 }
                 return;
             }
             if let Some(Value::Array(args)) = map.get("Fn::GetAtt") {
-                if let (Some(Value::String(id)), Some(Value::String(attr))) = (args.first(), args.get(1)) {
-                    if stack_of.contains_key(id) && !local.contains(id) {
-                        let export = Export { id: id.clone(), attribute: Some(attr.clone()) };
-                        let name = export.name();
-                        needs.insert(export);
-                        map.remove("Fn::GetAtt");
-                        map.insert("Ref".into(), Value::String(name));
-                    }
+                if let (Some(Value::String(id)), Some(Value::String(attr))) =
+                    (args.first(), args.get(1))
+                    && stack_of.contains_key(id)
+                    && !local.contains(id)
+                {
+                    let export = Export {
+                        id: id.clone(),
+                        attribute: Some(attr.clone()),
+                    };
+                    let name = export.name();
+                    needs.insert(export);
+                    map.remove("Fn::GetAtt");
+                    map.insert("Ref".into(), Value::String(name));
                 }
                 return;
             }
@@ -129,7 +142,10 @@ fn rewrite(value: &mut Value, local: &BTreeSet<String>, stack_of: &BTreeMap<Stri
                         None => (var, None),
                     };
                     if !var.starts_with('!') && stack_of.contains_key(id) && !local.contains(id) {
-                        let export = Export { id: id.to_string(), attribute: attr.map(str::to_string) };
+                        let export = Export {
+                            id: id.to_string(),
+                            attribute: attr.map(str::to_string),
+                        };
                         out.push_str(&format!("${{{}}}", export.name()));
                         needs.insert(export);
                     } else {
@@ -145,13 +161,19 @@ fn rewrite(value: &mut Value, local: &BTreeSet<String>, stack_of: &BTreeMap<Stri
                 rewrite(v, local, stack_of, needs);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, local, stack_of, needs)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| rewrite(v, local, stack_of, needs)),
         _ => {}
     }
 }
 
 /// Template parameters (such as `ArtifactBucket`) a value uses.
-fn parameters_used(value: &Value, parameters: &BTreeMap<String, Parameter>, out: &mut BTreeSet<String>) {
+fn parameters_used(
+    value: &Value,
+    parameters: &BTreeMap<String, Parameter>,
+    out: &mut BTreeSet<String>,
+) {
     let mut refs = Vec::new();
     references(value, &mut refs);
     out.extend(refs.into_iter().filter(|r| parameters.contains_key(r)));
@@ -174,14 +196,21 @@ pub fn split(
         .collect();
     let mut groups: BTreeMap<String, BTreeMap<String, Resource>> = BTreeMap::new();
     for (id, resource) in template.resources {
-        groups.entry(stack_of[&id].clone()).or_default().insert(id, resource);
+        groups
+            .entry(stack_of[&id].clone())
+            .or_default()
+            .insert(id, resource);
     }
     // Which stack each original output's value lives in.
     let mut output_stack: BTreeMap<String, String> = BTreeMap::new();
     for (name, output) in &template.outputs {
         let mut refs = Vec::new();
         references(&output.value, &mut refs);
-        let stack = refs.iter().find_map(|r| stack_of.get(r)).cloned().unwrap_or_else(|| "Base".into());
+        let stack = refs
+            .iter()
+            .find_map(|r| stack_of.get(r))
+            .cloned()
+            .unwrap_or_else(|| "Base".into());
         output_stack.insert(name.clone(), stack);
     }
 
@@ -200,7 +229,10 @@ pub fn split(
                 if local.contains(&d) {
                     deps.push(d);
                 } else {
-                    after.entry(key.clone()).or_default().insert(stack_of[&d].clone());
+                    after
+                        .entry(key.clone())
+                        .or_default()
+                        .insert(stack_of[&d].clone());
                 }
             }
             resource.depends_on = deps;
@@ -210,25 +242,40 @@ pub fn split(
         }
         let mut child = Template {
             version: "2010-09-09",
-            description: format!("{} ({}): stack {key}, nested in the app's template, compiled by updraft {}", model.app, model.stage.as_deref().unwrap_or("no stage"), env!("CARGO_PKG_VERSION")),
+            description: format!(
+                "{} ({}): stack {key}, nested in the app's template, compiled by updraft {}",
+                model.app,
+                model.stage.as_deref().unwrap_or("no stage"),
+                env!("CARGO_PKG_VERSION")
+            ),
             metadata: None,
             parameters: BTreeMap::new(),
             resources: rewritten,
             outputs: BTreeMap::new(),
         };
         for p in &params {
-            child.parameters.insert(p.clone(), template.parameters[p].clone());
+            child
+                .parameters
+                .insert(p.clone(), template.parameters[p].clone());
         }
         for export in &needs {
             child.parameters.insert(
                 export.name(),
                 Parameter {
                     kind: "String",
-                    description: format!("{} of {} in stack {}", export.attribute.as_deref().unwrap_or("Ref"), export.id, stack_of[&export.id]),
+                    description: format!(
+                        "{} of {} in stack {}",
+                        export.attribute.as_deref().unwrap_or("Ref"),
+                        export.id,
+                        stack_of[&export.id]
+                    ),
                     default: None,
                 },
             );
-            after.entry(key.clone()).or_default().insert(stack_of[&export.id].clone());
+            after
+                .entry(key.clone())
+                .or_default()
+                .insert(stack_of[&export.id].clone());
         }
         passthrough.insert(key.clone(), params);
         imports.insert(key.clone(), needs);
@@ -241,7 +288,14 @@ pub fn split(
             let child = children.get_mut(source).expect("the source stack exists");
             child.outputs.insert(
                 export.name(),
-                Output { description: format!("{} of {} for other stacks", export.attribute.as_deref().unwrap_or("Ref"), export.id), value: export.value() },
+                Output {
+                    description: format!(
+                        "{} of {} for other stacks",
+                        export.attribute.as_deref().unwrap_or("Ref"),
+                        export.id
+                    ),
+                    value: export.value(),
+                },
             );
         }
     }
@@ -270,29 +324,52 @@ pub fn split(
             parameters.insert(p.clone(), json!({ "Ref": p }));
         }
         for export in &imports[key] {
-            parameters.insert(export.name(), get_att(&stack_id(&stack_of[&export.id]), &format!("Outputs.{}", export.name())));
+            parameters.insert(
+                export.name(),
+                get_att(
+                    &stack_id(&stack_of[&export.id]),
+                    &format!("Outputs.{}", export.name()),
+                ),
+            );
         }
         let mut properties = json!({ "TemplateURL": format!("stacks/{key}.{extension}") });
         if !parameters.is_empty() {
             properties["Parameters"] = Value::Object(parameters);
         }
         // Order the stacks that a parameter does not already order.
-        let by_value: BTreeSet<String> = imports[key].iter().map(|e| stack_of[&e.id].clone()).collect();
+        let by_value: BTreeSet<String> = imports[key]
+            .iter()
+            .map(|e| stack_of[&e.id].clone())
+            .collect();
         let depends: Vec<String> = after
             .get(key)
-            .map(|s| s.iter().filter(|k| *k != key && !by_value.contains(*k)).map(|k| stack_id(k)).collect())
+            .map(|s| {
+                s.iter()
+                    .filter(|k| *k != key && !by_value.contains(*k))
+                    .map(|k| stack_id(k))
+                    .collect()
+            })
             .unwrap_or_default();
-        parent.resources.insert(stack_id(key), Resource::new("AWS::CloudFormation::Stack", properties).depends_on(depends));
+        parent.resources.insert(
+            stack_id(key),
+            Resource::new("AWS::CloudFormation::Stack", properties).depends_on(depends),
+        );
     }
     for (name, output) in &template.outputs {
         parent.outputs.insert(
             name.clone(),
-            Output { description: output.description.clone(), value: get_att(&stack_id(&output_stack[name]), &format!("Outputs.{name}")) },
+            Output {
+                description: output.description.clone(),
+                value: get_att(&stack_id(&output_stack[name]), &format!("Outputs.{name}")),
+            },
         );
     }
     // The stacks must form a DAG.
     let mut graph = petgraph::graph::DiGraph::<&str, ()>::new();
-    let nodes: BTreeMap<&str, _> = children.keys().map(|k| (k.as_str(), graph.add_node(k.as_str()))).collect();
+    let nodes: BTreeMap<&str, _> = children
+        .keys()
+        .map(|k| (k.as_str(), graph.add_node(k.as_str())))
+        .collect();
     for (key, deps) in &after {
         for d in deps.iter().filter(|d| *d != key) {
             graph.add_edge(nodes[key.as_str()], nodes[d.as_str()], ());
@@ -302,7 +379,10 @@ pub fn split(
         return Err(vec![Diagnostic::new(Code::Internal, format!("nested stacks would depend on each other in a cycle through `{}`", graph[cycle.node_id()]))
             .with_help("this is a bug in updraft: please report it with the spec; `--split never` compiles one template")]);
     }
-    Ok(Stacks { parent, children: children.into_iter().collect() })
+    Ok(Stacks {
+        parent,
+        children: children.into_iter().collect(),
+    })
 }
 
 #[cfg(test)]
@@ -311,7 +391,10 @@ mod tests {
 
     #[test]
     fn slots_are_stable_and_spread() {
-        assert_eq!(Owner::Function("checkout".into()).stack(), Owner::Function("checkout".into()).stack());
+        assert_eq!(
+            Owner::Function("checkout".into()).stack(),
+            Owner::Function("checkout".into()).stack()
+        );
         let used: BTreeSet<u32> = (0..2000).map(|i| slot(&format!("fn-{i}"))).collect();
         assert!(used.len() > 240, "{}", used.len());
     }
