@@ -329,7 +329,10 @@ impl Graph {
                             (from, to, e.weight().clone())
                         })
                 })
-                .collect();
+                .collect::<Vec<(String, String, Hop)>>();
+            // Source order must not matter: hops are listed by writer, target, resource.
+            let mut hops = hops;
+            hops.sort_by(|a, b| (&a.0, &a.1, &a.2.resource).cmp(&(&b.0, &b.1, &b.2.resource)));
             loops.push(Loop {
                 functions: members.iter().map(|&i| flow[i].clone()).collect(),
                 hops,

@@ -1,0 +1,341 @@
+//! The command line, run in-process: exit statuses, output formats, and `--help` on every
+//! command (complete, with an example).
+
+mod common;
+
+use std::process::Command;
+
+use clap::{CommandFactory, Parser};
+use updraft::cli::{Cli, ExitStatus, run};
+
+fn updraft(args: &[&str]) -> (ExitStatus, String, String) {
+    let mut argv = vec!["updraft", "--color", "never"];
+    argv.extend_from_slice(args);
+    let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = run(&cli, &mut out, &mut err);
+    (
+        status,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn example(name: &str) -> String {
+    common::root()
+        .join("examples")
+        .join(name)
+        .join("updraft.yaml")
+        .display()
+        .to_string()
+}
+
+fn fixture(name: &str) -> String {
+    common::root()
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn every_command_has_complete_help_with_an_example() {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut names = Vec::new();
+    for sub in cmd.get_subcommands_mut().filter(|s| s.get_name() != "help") {
+        names.push(sub.get_name().to_string());
+        let help = sub.render_long_help().to_string();
+        assert!(
+            help.contains("Examples:"),
+            "`updraft {} --help` has no example:\n{help}",
+            sub.get_name()
+        );
+        assert!(
+            sub.get_about().is_some(),
+            "`{}` has no description",
+            sub.get_name()
+        );
+        for arg in sub
+            .get_arguments()
+            .filter(|a| a.get_id() != "help" && a.get_id() != "version")
+        {
+            assert!(
+                arg.get_help().is_some(),
+                "`updraft {}`: argument `{}` is undocumented",
+                sub.get_name(),
+                arg.get_id()
+            );
+        }
+    }
+    for want in [
+        "check",
+        "compile",
+        "lint",
+        "graph",
+        "explain-access",
+        "schema",
+        "explain",
+        "init",
+    ] {
+        assert!(
+            names.iter().any(|n| n == want),
+            "no `{want}` command: {names:?}"
+        );
+    }
+}
+
+#[test]
+fn check_exits_0_on_valid_and_2_on_invalid_specs() {
+    let (status, out, _) = updraft(&["check", &example("photo-share")]);
+    assert_eq!(status, ExitStatus::Success);
+    assert!(out.contains("is valid"), "{out}");
+    let (status, _, err) = updraft(&["check", &fixture("invalid/err_references.yaml")]);
+    assert_eq!(status, ExitStatus::Error);
+    assert!(
+        err.contains("UD2001 unknown-resource") && err.contains("did you mean `orders`?"),
+        "{err}"
+    );
+    let (status, _, err) = updraft(&["check", "/no/such/updraft.yaml"]);
+    assert_eq!(status, ExitStatus::Error);
+    assert!(err.contains("UD0006"), "{err}");
+    // Usage errors are exit 2 as well (clap's own status).
+    let e = Cli::try_parse_from(["updraft", "check", "--no-such-flag"]).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+}
+
+#[test]
+fn check_json_carries_code_position_span_and_help() {
+    let (status, out, _) = updraft(&[
+        "check",
+        &fixture("invalid/err_references.yaml"),
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(status, ExitStatus::Error);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let first = &v["diagnostics"][0];
+    for key in [
+        "code", "severity", "message", "file", "line", "column", "span", "help",
+    ] {
+        assert!(!first[key].is_null(), "`{key}` missing in {first}");
+    }
+    assert_eq!(v["summary"]["errors"], 8);
+}
+
+#[test]
+fn lint_exit_status_follows_the_deny_level() {
+    let spec = example("chatbot");
+    assert_eq!(updraft(&["lint", &spec]).0, ExitStatus::Success);
+    assert_eq!(
+        updraft(&["lint", &spec, "--deny", "note"]).0,
+        ExitStatus::Failure
+    );
+    let bad = fixture("lint/UD4001.yaml");
+    assert_eq!(updraft(&["lint", &bad]).0, ExitStatus::Failure);
+    assert_eq!(
+        updraft(&["lint", &fixture("invalid/err_names.yaml")]).0,
+        ExitStatus::Error
+    );
+}
+
+#[test]
+fn lint_github_annotations_point_at_the_spec() {
+    let (_, out, _) = updraft(&["lint", &fixture("lint/UD4202.yaml"), "--format", "github"]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("UD4202"))
+        .expect("an annotation");
+    assert!(
+        line.starts_with("::error file=") && line.contains(",line=") && line.contains(",col="),
+        "{line}"
+    );
+}
+
+#[test]
+fn lint_sarif_passes_the_sarif_schema() {
+    let Some(checker) = common::checker("sarif-check") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("updraft-sarif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (name, spec) in [
+        ("findings", fixture("lint/UD4106.yaml")),
+        ("clean", example("crud-api")),
+        ("invalid", fixture("invalid/err_routes.yaml")),
+    ] {
+        let (_, out, _) = updraft(&["lint", &spec, "--format", "sarif"]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["version"], "2.1.0");
+        if name != "clean" {
+            let region = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+            assert!(region["startLine"].as_u64().unwrap() > 1, "{region}");
+        }
+        let path = dir.join(format!("{name}.sarif"));
+        std::fs::write(&path, out).unwrap();
+        files.push(path);
+    }
+    let out = Command::new(checker)
+        .args(&files)
+        .output()
+        .expect("run sarif-check");
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn explain_access_answers_why() {
+    let (status, out, _) = updraft(&["explain-access", "make-thumbnail", &example("photo-share")]);
+    assert_eq!(status, ExitStatus::Success);
+    assert!(
+        out.contains("arn:aws:s3:::photo-share-photos/uploads/*"),
+        "{out}"
+    );
+    assert!(
+        out.contains("uses bucket `photos` with `read` access under `uploads/`"),
+        "{out}"
+    );
+    let (_, json, _) = updraft(&[
+        "explain-access",
+        "make-thumbnail",
+        &example("photo-share"),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        v["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["why"][0]["line"].as_u64().unwrap() > 0)
+    );
+    let (status, _, err) = updraft(&["explain-access", "make-thumbnial", &example("photo-share")]);
+    assert_eq!(status, ExitStatus::Error);
+    assert!(err.contains("did you mean `make-thumbnail`?"), "{err}");
+}
+
+#[test]
+fn explain_prints_the_doc_page() {
+    let (status, out, _) = updraft(&["explain", "UD4106"]);
+    assert_eq!(status, ExitStatus::Success);
+    assert!(out.starts_with("# UD4106 recursion-loop"), "{out}");
+    assert_eq!(updraft(&["explain", "UD0000"]).0, ExitStatus::Error);
+    let (_, list, _) = updraft(&["explain", "--list"]);
+    assert_eq!(list.lines().count(), updraft::diag::Code::ALL.len());
+}
+
+#[test]
+fn graph_draws_dot_and_mermaid() {
+    let (status, dot, _) = updraft(&["graph", &example("photo-share")]);
+    assert_eq!(status, ExitStatus::Success);
+    assert!(dot.starts_with("digraph \"photo-share\" {"));
+    assert!(
+        dot.contains("function_make_thumbnail -> bucket_thumbs [label=\"write\"]"),
+        "{dot}"
+    );
+    let (_, mermaid, _) = updraft(&["graph", &example("photo-share"), "--format", "mermaid"]);
+    assert!(mermaid.starts_with("flowchart LR\n"));
+    common::snapshot("graph", "photo-share-mermaid", &mermaid);
+    // Graphviz, when installed, must accept the DOT.
+    match Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    {
+        Ok(mut child) => {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(dot.as_bytes())
+                .unwrap();
+            assert!(child.wait().unwrap().success(), "graphviz rejected the DOT");
+        }
+        Err(_) => eprintln!("SKIP: graphviz `dot` is not installed"),
+    }
+}
+
+#[test]
+fn compile_writes_atomically_checks_and_refuses_invalid_specs() {
+    let dir = std::env::temp_dir().join(format!("updraft-compile-{}", std::process::id()));
+    let out = dir.display().to_string();
+    let (status, _, err) = updraft(&[
+        "compile",
+        &example("photo-share"),
+        "--target",
+        "cloudformation",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(status, ExitStatus::Success, "{err}");
+    assert!(dir.join("template.json").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("updraft-tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+    let (status, _, _) = updraft(&[
+        "compile",
+        &example("photo-share"),
+        "--target",
+        "cloudformation",
+        "--out",
+        &out,
+        "--check",
+    ]);
+    assert_eq!(status, ExitStatus::Success);
+    std::fs::write(dir.join("template.json"), "{}").unwrap();
+    let (status, _, err) = updraft(&[
+        "compile",
+        &example("photo-share"),
+        "--target",
+        "cloudformation",
+        "--out",
+        &out,
+        "--check",
+    ]);
+    assert_eq!(status, ExitStatus::Failure);
+    assert!(err.contains("UD5006"), "{err}");
+    // An invalid spec writes nothing at all.
+    let empty = dir.join("nothing");
+    let (status, _, _) = updraft(&[
+        "compile",
+        &fixture("invalid/err_routes.yaml"),
+        "--target",
+        "cloudformation",
+        "--out",
+        &empty.display().to_string(),
+    ]);
+    assert_eq!(status, ExitStatus::Error);
+    assert!(!empty.exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn init_writes_a_valid_spec_once() {
+    let dir = std::env::temp_dir().join(format!("updraft-init-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display().to_string();
+    assert_eq!(
+        updraft(&["init", &d, "--app", "orders"]).0,
+        ExitStatus::Success
+    );
+    let spec = dir.join("updraft.yaml").display().to_string();
+    assert_eq!(updraft(&["check", &spec]).0, ExitStatus::Success);
+    assert_eq!(
+        updraft(&["init", &d]).0,
+        ExitStatus::Error,
+        "must not overwrite"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
