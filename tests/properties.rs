@@ -138,7 +138,7 @@ fn render(funcs: &[Func], reverse: bool) -> String {
         functions.push(format!("  f{i}: {{ {} }}\n", order(keys).join(", ")));
     }
     sections.push(format!("functions:\n{}", order(functions).concat()));
-    order(sections).concat().replacen("", "", 0)
+    order(sections).concat()
 }
 
 fn load(text: &str) -> updraft::model::Model {
