@@ -2,6 +2,7 @@
 //! Every format is deterministic: maps keep the order the output model gives them (sorted
 //! or fixed), numbers and strings are written the same way on every machine.
 
+pub mod hcl;
 mod yaml;
 
 use std::io::{self, Write};

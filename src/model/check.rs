@@ -40,7 +40,7 @@ const DEPRECATED_RUNTIMES: &[(&str, &str, &str)] = &[
     ("dotnet8", "2026-11-10", "dotnet10"),
     ("dotnet9", "2026-11-10", "dotnet10"),
     ("nodejs18.x", "2025-09-01", "nodejs24.x"),
-    ("nodejs24.x", "2026-04-30", "nodejs24.x"),
+    ("nodejs20.x", "2026-04-30", "nodejs24.x"),
     ("provided.al2", "2026-07-31", "provided.al2023"),
     ("python3.10", "2026-10-31", "python3.14"),
     ("python3.9", "2025-12-15", "python3.14"),
@@ -90,12 +90,19 @@ struct Checker {
     /// Keyed by namespace: resources that `uses` can name share one (`resources`), so a
     /// table and a queue cannot both be `orders`; gateways and auths have their own.
     names: BTreeMap<(&'static str, String), (Kind, Span)>,
+    /// The kind of every auth, for `${auth.name.*}` references.
+    auth_kinds: BTreeMap<String, AuthKind>,
 }
 
 pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnostic>> {
     let mut cx = Checker {
         diagnostics: Vec::new(),
         names: BTreeMap::new(),
+        auth_kinds: spec
+            .auth
+            .iter()
+            .map(|(n, a)| (n.value.clone(), a.kind.value))
+            .collect(),
     };
     cx.name(&spec.app, "app", MAX_APP);
     cx.declare(&spec.functions, Kind::Function);
@@ -185,7 +192,16 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
         }
     }
     let functions = sorted(functions);
-    let alarms = sorted(spec.alarms.iter().filter_map(|(n, a)| cx.alarm(n, a)));
+    let fifo_topics: Vec<String> = topics
+        .iter()
+        .filter(|t| t.fifo)
+        .map(|t| t.name.clone())
+        .collect();
+    let alarms = sorted(
+        spec.alarms
+            .iter()
+            .filter_map(|(n, a)| cx.alarm(n, a, &fifo_topics)),
+    );
 
     if cx.diagnostics.is_empty() {
         Ok(Model {
@@ -914,7 +930,12 @@ impl Checker {
         })
     }
 
-    fn alarm(&mut self, name: &Spanned<String>, alarm: &spec::Alarm) -> Option<Alarm> {
+    fn alarm(
+        &mut self,
+        name: &Spanned<String>,
+        alarm: &spec::Alarm,
+        fifo_topics: &[String],
+    ) -> Option<Alarm> {
         self.name(name, "alarm", MAX_NAME);
         let wants_queue = alarm.metric.value == AlarmMetric::DeadLetterDepth;
         let target = match (wants_queue, &alarm.function, &alarm.queue) {
@@ -974,7 +995,23 @@ impl Checker {
             None => 1,
         };
         let notify = match &alarm.notify {
-            Some(t) => Some(self.resolve(t, Kind::Topic, Code::UnknownAlarmTarget)?),
+            Some(t) => {
+                let topic = self.resolve(t, Kind::Topic, Code::UnknownAlarmTarget)?;
+                if fifo_topics.contains(&topic) {
+                    self.error(
+                        Diagnostic::new(
+                            Code::ConflictingKeys,
+                            format!(
+                                "topic `{topic}` is FIFO, and alarms notify only standard topics"
+                            ),
+                        )
+                        .with_label(t.span, "CloudWatch cannot publish to a FIFO topic")
+                        .with_help("notify a standard topic"),
+                    );
+                    return None;
+                }
+                Some(topic)
+            }
             None => None,
         };
         Some(Alarm {
@@ -1064,17 +1101,24 @@ impl Checker {
         };
         let spanned = Spanned::new((*name).to_string(), span);
         let name = self.resolve(&spanned, kind, Code::UnknownEnvReference)?;
-        let attrs = Attr::of(kind);
+        let attrs: &[Attr] = match (kind, self.auth_kinds.get(&name)) {
+            // A `jwt` auth is someone else's issuer: there is no user pool to name.
+            (Kind::Auth, Some(AuthKind::Jwt)) => &[Attr::Issuer],
+            _ => Attr::of(kind),
+        };
         let Some(attr) = attrs.iter().copied().find(|a| a.as_str() == *attr) else {
             let names: Vec<&str> = attrs.iter().map(|a| a.as_str()).collect();
             self.error(
                 Diagnostic::new(
                     Code::InvalidReference,
-                    format!("a {} has no attribute `{attr}`", kind.noun()),
+                    format!("{} `{name}` has no attribute `{attr}`", kind.noun()),
                 )
                 .with_label(span, "unknown attribute")
                 .with_help(match suggest(attr, names.iter().copied()) {
                     Some(close) => format!("did you mean `{close}`?"),
+                    None if kind == Kind::Auth && attrs.len() == 1 => {
+                        "a `jwt` auth names an outside issuer: it has only `issuer`; user pool ids belong to `cognito` auths".to_string()
+                    }
                     None => format!(
                         "{} attributes: {}",
                         kind.noun(),
@@ -1209,6 +1253,16 @@ impl Checker {
                 )
             }
             (None, Some(image)) => {
+                if let Some(runtime) = &f.runtime {
+                    self.error(
+                        Diagnostic::new(
+                            Code::ConflictingKeys,
+                            "`runtime` is for handler functions; an image brings its own runtime",
+                        )
+                        .with_label(runtime.span, "not used with `image`")
+                        .with_help("remove `runtime` from this function"),
+                    );
+                }
                 if let Some(code) = &f.code {
                     self.error(
                         Diagnostic::new(
@@ -1377,6 +1431,16 @@ impl Checker {
             .dead_letter
             .as_ref()
             .and_then(|d| match self.lookup(&d.value) {
+                Some((Kind::Queue, _))
+                    if spec.queues.get(&d.value).and_then(|q| q.fifo.as_ref()).is_some_and(|f| f.value) =>
+                {
+                    self.error(
+                        Diagnostic::new(Code::ConflictingKeys, format!("queue `{}` is FIFO; failed asynchronous events go only to a standard queue or a topic", d.value))
+                            .with_label(d.span, "a FIFO queue cannot be a function's dead letter target")
+                            .with_help("use a standard queue (or a topic) as the dead letter target"),
+                    );
+                    None
+                }
                 Some((kind @ (Kind::Queue | Kind::Topic), _)) => {
                     Some(Setting::new(Ref::new(*kind, d.value.clone()), d.span))
                 }
@@ -1804,6 +1868,13 @@ impl Checker {
                     .window
                     .as_ref()
                     .and_then(|w| self.seconds(w, (0, 300), "batching window", Code::OutOfRange));
+                if let (true, Some(w)) = (fifo, &q.window) {
+                    self.error(
+                        Diagnostic::new(Code::ConflictingKeys, format!("queue `{queue}` is FIFO, and FIFO queue events take no batching window"))
+                            .with_label(w.span, "not supported for FIFO queues")
+                            .with_help("remove `window`; a FIFO consumer receives each message group in order as it arrives"),
+                    );
+                }
                 if batch_size > 10 && window.unwrap_or(0) == 0 {
                     let span = q.batch_size.as_ref().map_or(q.name.span, |b| b.span);
                     self.error(
@@ -1824,6 +1895,19 @@ impl Checker {
             }
             spec::Event::Topic(t) => {
                 let topic = self.resolve(&t.name, Kind::Topic, Code::UnknownEventSource)?;
+                if spec
+                    .topics
+                    .get(&topic)
+                    .and_then(|x| x.fifo.as_ref())
+                    .is_some_and(|f| f.value)
+                {
+                    self.error(
+                        Diagnostic::new(Code::ConflictingKeys, format!("topic `{topic}` is FIFO, and functions cannot subscribe to FIFO topics"))
+                            .with_label(t.name.span, "a FIFO topic delivers only to queues")
+                            .with_help("subscribe a FIFO queue to the topic and trigger the function from the queue, or make the topic standard"),
+                    );
+                    return None;
+                }
                 let filter = t
                     .filter
                     .iter()

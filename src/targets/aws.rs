@@ -208,3 +208,52 @@ pub fn raw_statement(s: &crate::model::Statement) -> serde_json::Value {
     }
     serde_json::Value::Object(out)
 }
+
+/// Whether an image lives in Amazon ECR, the only registry Lambda pulls from.
+#[must_use]
+pub fn is_ecr(image: &str) -> bool {
+    let host = image.split('/').next().unwrap_or("");
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() >= 6
+        && parts[0].len() == 12
+        && parts[0].bytes().all(|c| c.is_ascii_digit())
+        && parts[1] == "dkr"
+        && parts[2] == "ecr"
+        && parts[4] == "amazonaws"
+}
+
+/// The S3 key of a code package under the artifact prefix: `code` when it names a zip, else
+/// `<code>.zip` (`app.zip` for the spec's own folder).
+#[must_use]
+pub fn code_key(path: Option<&str>) -> String {
+    let path = path
+        .unwrap_or(".")
+        .trim_start_matches("./")
+        .trim_end_matches('/');
+    let path = if path.is_empty() || path == "." {
+        "app"
+    } else {
+        path
+    };
+    if path.ends_with(".zip") {
+        path.to_string()
+    } else {
+        format!("{path}.zip")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_keys_and_ecr_images() {
+        assert_eq!(code_key(None), "app.zip");
+        assert_eq!(code_key(Some("./dist/thumbs.zip")), "dist/thumbs.zip");
+        assert_eq!(code_key(Some("services/api/")), "services/api.zip");
+        assert!(is_ecr(
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1"
+        ));
+        assert!(!is_ecr("ghcr.io/acme/api:1"));
+    }
+}

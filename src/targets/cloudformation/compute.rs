@@ -55,36 +55,6 @@ fn content_hash(value: &Value) -> String {
     format!("{:08x}", hash >> 32)
 }
 
-/// Whether an image lives in Amazon ECR, the only registry Lambda pulls from.
-fn is_ecr(image: &str) -> bool {
-    let host = image.split('/').next().unwrap_or("");
-    let parts: Vec<&str> = host.split('.').collect();
-    parts.len() >= 6
-        && parts[0].len() == 12
-        && parts[0].bytes().all(|c| c.is_ascii_digit())
-        && parts[1] == "dkr"
-        && parts[2] == "ecr"
-        && parts[4] == "amazonaws"
-}
-
-/// The S3 key of a code package: `code` when it names a zip, else `<code>.zip`.
-fn code_key(path: Option<&str>) -> String {
-    let path = path
-        .unwrap_or(".")
-        .trim_start_matches("./")
-        .trim_end_matches('/');
-    let path = if path.is_empty() || path == "." {
-        "app"
-    } else {
-        path
-    };
-    if path.ends_with(".zip") {
-        path.to_string()
-    } else {
-        format!("{path}.zip")
-    }
-}
-
 fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
     b.owner = super::split::Owner::Function(f.name.clone());
     let fid = logical_id(&f.name, "Function");
@@ -143,12 +113,12 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
             props["Handler"] = json!(handler);
             props["Code"] = json!({
                 "S3Bucket": reference("ArtifactBucket"),
-                "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(&code_key(path.as_deref())))),
+                "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(&aws::code_key(path.as_deref())))),
             });
         }
         CodeSource::Image { image } => {
             props["PackageType"] = json!("Image");
-            let uri = if is_ecr(image) {
+            let uri = if aws::is_ecr(image) {
                 json!(image)
             } else {
                 let param = logical_id(&f.name, "ImageUri");
@@ -226,21 +196,5 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
             resource = resource.depends_on([logical_id(&f.name, "Alias")]);
         }
         b.add(logical_id(&f.name, "InvokeConfig"), resource);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn code_keys_and_ecr_images() {
-        assert_eq!(code_key(None), "app.zip");
-        assert_eq!(code_key(Some("./dist/thumbs.zip")), "dist/thumbs.zip");
-        assert_eq!(code_key(Some("services/api/")), "services/api.zip");
-        assert!(is_ecr(
-            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1"
-        ));
-        assert!(!is_ecr("ghcr.io/acme/api:1"));
     }
 }

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::template::{Resource, get_att, logical_id, reference};
 use super::split::Owner;
+use super::template::{Resource, get_att, logical_id, reference};
 use super::{Builder, tags};
 use crate::model::{
     AlarmMetric, AuthKind, Billing, BucketChange, Key, KeyType, Kind, Projection, StreamView,

@@ -249,7 +249,15 @@ fn rule(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str) {
     let id = event_id(&f.name, i, "Schedule");
     // A named rule has an ARN known in advance: the dead letter queue's policy names it
     // without depending on the rule.
-    let rule_name = bounded_name(format!("{}-{}-schedule-{}", b.name(Kind::Function, &f.name), "", i + 1).replace("--", "-"));
+    let rule_name = bounded_name(
+        format!(
+            "{}-{}-schedule-{}",
+            b.name(Kind::Function, &f.name),
+            "",
+            i + 1
+        )
+        .replace("--", "-"),
+    );
     let rule_arn = template::sub(format!(
         "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
         sub_literal(&rule_name)

@@ -87,7 +87,10 @@ impl Target for CloudFormation {
             let name = format!("template.{ext}");
             return Ok(Output {
                 summary: vec![describe(&name, &template, single.len())],
-                artifacts: vec![Artifact { path: name.into(), bytes: single }],
+                artifacts: vec![Artifact {
+                    path: name.into(),
+                    bytes: single,
+                }],
                 diagnostics: Vec::new(),
             });
         }
@@ -105,7 +108,10 @@ impl Target for CloudFormation {
             describe(&parent_name, &stacks.parent, parent.len()),
             stacks.children.len()
         ));
-        artifacts.push(Artifact { path: parent_name.into(), bytes: parent });
+        artifacts.push(Artifact {
+            path: parent_name.into(),
+            bytes: parent,
+        });
         for (key, child) in &stacks.children {
             let name = format!("stacks/{key}.{ext}");
             let bytes = serialize(child, input.format);
@@ -113,12 +119,19 @@ impl Target for CloudFormation {
                 problems.extend(d.into_iter().map(|d| split::in_stack(d, &name)));
             }
             summary.push(describe(&name, child, bytes.len()));
-            artifacts.push(Artifact { path: name.into(), bytes });
+            artifacts.push(Artifact {
+                path: name.into(),
+                bytes,
+            });
         }
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Output { artifacts, summary, diagnostics: Vec::new() })
+        Ok(Output {
+            artifacts,
+            summary,
+            diagnostics: Vec::new(),
+        })
     }
 }
 
@@ -134,7 +147,9 @@ pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
 ///
 /// # Errors
 /// Constructs CloudFormation cannot express, and logical-id clashes.
-pub fn lower_owned(input: &Input<'_>) -> Result<(Template, BTreeMap<String, split::Owner>), Vec<Diagnostic>> {
+pub fn lower_owned(
+    input: &Input<'_>,
+) -> Result<(Template, BTreeMap<String, split::Owner>), Vec<Diagnostic>> {
     let mut b = Builder {
         model: input.model,
         input,

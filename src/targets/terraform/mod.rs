@@ -1,7 +1,86 @@
-//! Terraform (hashicorp/aws): being written; see issue 5.
+//! Terraform for the `hashicorp/aws` provider (`~> 5.0`): a folder of `versions.tf`,
+//! `variables.tf`, `main.tf` and `outputs.tf`, built as an HCL tree ([`crate::emit::hcl`])
+//! and printed as `terraform fmt` would. The feature mapping is `targets/terraform/README.md`;
+//! the CloudFormation backend is the reference: the same resources, physical names and
+//! least-privilege statements.
+//!
+//! **Invariants:**
+//! - IAM statements are the derived ones ([`crate::access::aws::Policy`]), never re-derived;
+//!   their ARNs are template strings built from [`aws::arn_parts`] with the partition, region
+//!   and account from data sources, so a role never depends on the resources it may touch.
+//! - Every other reference between resources is a traversal (`aws_sqs_queue.jobs.arn`),
+//!   except a function's name or ARN in another function's environment, written as text
+//!   (two functions naming each other would otherwise be a dependency cycle).
+//! - Labels are Terraform identifiers, unique per resource type ([`Labels`]).
+//! - A construct that Terraform with provider 5.x cannot express is an error naming the
+//!   target, never dropped.
 
-use super::{Input, Output, Target};
+mod compute;
+mod data;
+mod events;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
+use crate::emit::hcl::{self, Block, Body, Expr, Part};
+use crate::model::env::Attr;
+use crate::model::{
+    AuthKind, CodeSource, EnvPart, EnvValue, Function, Kind, Model, Ref, SecretStore,
+};
+use crate::targets::aws::{self, ArnPart};
+
+/// The provider constraint written in `versions.tf`.
+pub const PROVIDER_VERSION: &str = "~> 5.0";
+/// The Terraform constraint written in `versions.tf`.
+pub const TERRAFORM_VERSION: &str = ">= 1.5.0";
+
+/// Lambda runtimes that the `runtime` argument of `aws_lambda_function` accepts in the last
+/// 5.x release of the provider (5.100.0: its validation list, verbatim). Newer runtimes are
+/// refused by `terraform validate` and `plan` with any 5.x provider.
+pub const PROVIDER_RUNTIMES: &[&str] = &[
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+    "provided.al2",
+    "nodejs18.x",
+    "python3.10",
+    "java17",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "python3.11",
+    "nodejs20.x",
+    "provided.al2023",
+    "python3.12",
+    "java21",
+    "python3.13",
+    "nodejs22.x",
+];
 
 pub struct Terraform;
 
@@ -10,10 +89,710 @@ impl Target for Terraform {
         "Terraform"
     }
 
-    fn compile(&self, _input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
-        Err(vec![
-            Diagnostic::new(Code::UnsupportedOnTarget, "Terraform: not implemented yet")
-                .with_help("use --target cloudformation"),
+    fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
+        let files = lower(input)?;
+        let summary = vec![format!(
+            "main.tf: {} resources and {} data sources; variables.tf: {} variables; outputs.tf: {} outputs",
+            files.resources, files.data_sources, files.variables_count, files.outputs_count
+        )];
+        Ok(Output {
+            artifacts: files
+                .files()
+                .into_iter()
+                .map(|(name, text)| Artifact {
+                    path: name.into(),
+                    bytes: text.into_bytes(),
+                })
+                .collect(),
+            summary,
+            diagnostics: Vec::new(),
+        })
+    }
+}
+
+/// The configuration, as HCL bodies, one per file.
+#[derive(Clone, Debug)]
+pub struct Files {
+    pub versions: Body,
+    pub variables: Body,
+    pub main: Body,
+    pub outputs: Body,
+    pub resources: usize,
+    pub data_sources: usize,
+    pub variables_count: usize,
+    pub outputs_count: usize,
+}
+
+impl Files {
+    /// Every file with its text, sorted by name.
+    #[must_use]
+    pub fn files(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("main.tf", hcl::to_string(&self.main)),
+            ("outputs.tf", hcl::to_string(&self.outputs)),
+            ("variables.tf", hcl::to_string(&self.variables)),
+            ("versions.tf", hcl::to_string(&self.versions)),
+        ]
+    }
+}
+
+/// Lowers the app to a Terraform configuration.
+///
+/// # Errors
+/// Every construct Terraform (provider 5.x) cannot express.
+pub fn lower(input: &Input<'_>) -> Result<Files, Vec<Diagnostic>> {
+    let problems = check(input.model);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut b = Builder::new(input);
+    b.preamble();
+    data::lower(&mut b);
+    compute::lower(&mut b);
+    events::lower(&mut b);
+    data::alarms(&mut b);
+    if !b.diagnostics.is_empty() {
+        return Err(b.diagnostics);
+    }
+    Ok(b.finish())
+}
+
+/// What Terraform cannot express, found before anything is built.
+fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let kubernetes = |r: &Ref| {
+        r.kind == Kind::Secret
+            && model
+                .secret(&r.name)
+                .is_some_and(|s| s.store == SecretStore::Kubernetes)
+    };
+    for f in &model.functions {
+        let uses = f
+            .uses
+            .iter()
+            .filter(|u| kubernetes(&u.resource))
+            .map(|u| (&u.resource.name, u.span));
+        let refs = f.env.values().flat_map(|v| {
+            v.refs()
+                .filter(|r| kubernetes(r))
+                .map(|r| (&r.name, v.span))
+        });
+        for (secret, span) in uses.chain(refs) {
+            out.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!(
+                        "Terraform: function `{}` uses secret `{secret}`, which is held in Kubernetes",
+                        f.name
+                    ),
+                )
+                .with_label(span, "a Kubernetes Secret is out of reach on AWS")
+                .with_help("hold the secret in `secrets_manager` or `ssm` for AWS targets, or compile with `--target knative`"),
+            );
+        }
+    }
+    // One error per runtime setting (a default names many functions).
+    let mut runtimes: BTreeMap<(String, crate::source::Span), Vec<&str>> = BTreeMap::new();
+    for f in &model.functions {
+        if let CodeSource::Handler { runtime, .. } = &f.code
+            && !PROVIDER_RUNTIMES.contains(&runtime.value.as_str())
+        {
+            let span = if runtime.span.is_empty() {
+                f.span
+            } else {
+                runtime.span
+            };
+            runtimes
+                .entry((runtime.value.clone(), span))
+                .or_default()
+                .push(&f.name);
+        }
+    }
+    for ((runtime, span), functions) in runtimes {
+        let names: Vec<String> = functions.iter().map(|n| format!("`{n}`")).collect();
+        out.push(
+            Diagnostic::new(
+                Code::UnsupportedOnTarget,
+                format!(
+                    "Terraform (hashicorp/aws {PROVIDER_VERSION}): runtime `{runtime}` of {} {} is unknown to every 5.x release of the provider",
+                    if names.len() == 1 { "function" } else { "functions" },
+                    names.join(", ")
+                ),
+            )
+            .with_label(span, "provider 5.100.0, the last 5.x release, refuses it")
+            .with_help(
+                "`terraform validate` and `plan` would fail; choose a runtime the provider knows (for example `nodejs22.x`, `python3.13`, `java21`), for instance in a stage used for Terraform, or compile for CloudFormation",
+            ),
+        );
+    }
+    for f in &model.functions {
+        for v in f.env.values() {
+            for part in &v.parts {
+                if let EnvPart::Ref {
+                    target,
+                    attr: attr @ (Attr::UserPoolId | Attr::ClientId),
+                } = part
+                    && model
+                        .auth(&target.name)
+                        .is_some_and(|a| a.kind != AuthKind::Cognito)
+                {
+                    out.push(
+                        Diagnostic::new(
+                            Code::UnsupportedOnTarget,
+                            format!(
+                                "Terraform: auth `{}` is a `jwt` auth: there is no user pool to take `{}` from",
+                                target.name,
+                                attr.as_str()
+                            ),
+                        )
+                        .with_label(v.span, "in this value")
+                        .with_help("reference `issuer`, or make the auth `kind: cognito`"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Turns text into a Terraform identifier: letters, digits and `_` (hyphens and anything
+/// else become `_`), starting with a letter or `_`.
+#[must_use]
+pub fn identifier(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Labels in use, per namespace (a resource or data type, `variable`, `output`): each new
+/// one is the wanted name as an identifier, with `_2`, `_3`... when that is taken.
+#[derive(Debug, Default)]
+pub struct Labels {
+    used: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Labels {
+    pub fn take(&mut self, namespace: &str, wanted: &str) -> String {
+        let base = identifier(wanted);
+        if !self.used.contains_key(namespace) {
+            self.used.insert(namespace.to_string(), BTreeSet::new());
+        }
+        let used = self.used.get_mut(namespace).expect("inserted above");
+        let mut label = base.clone();
+        let mut n = 2;
+        while !used.insert(label.clone()) {
+            label = format!("{base}_{n}");
+            n += 1;
+        }
+        label
+    }
+}
+
+/// The resource type that holds a declared resource.
+fn primary_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Function => "aws_lambda_function",
+        Kind::Gateway => "aws_apigatewayv2_api",
+        Kind::Table => "aws_dynamodb_table",
+        Kind::Queue => "aws_sqs_queue",
+        Kind::Topic => "aws_sns_topic",
+        Kind::Bucket => "aws_s3_bucket",
+        Kind::Auth => "aws_cognito_user_pool",
+        Kind::Secret => "secret",
+    }
+}
+
+/// Lowering state: the three bodies so far, the labels and the problems found.
+pub(crate) struct Builder<'a> {
+    pub model: &'a Model,
+    pub input: &'a Input<'a>,
+    pub main: Body,
+    pub variables: Body,
+    pub outputs: Body,
+    labels: Labels,
+    /// The label of each declared resource in its primary type, by kind and name.
+    declared: BTreeMap<Kind, BTreeMap<String, String>>,
+    /// `aws_lambda_alias` of functions with provisioned concurrency.
+    aliases: BTreeMap<String, String>,
+    /// `aws_cognito_user_pool_client` of cognito auths.
+    clients: BTreeMap<String, String>,
+    /// `aws_lambda_permission` of a function's event (index from 0), for notifications.
+    pub permissions: BTreeMap<(String, usize), String>,
+    /// `aws_apigatewayv2_authorizer` of (gateway, auth).
+    pub authorizers: BTreeMap<(String, String), String>,
+    /// Statements of each queue's one `aws_sqs_queue_policy` (a queue takes only one).
+    pub queue_policies: BTreeMap<String, Vec<Expr>>,
+    pub diagnostics: Vec<Diagnostic>,
+    resources: usize,
+    data_sources: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(input: &'a Input<'a>) -> Self {
+        let model = input.model;
+        let mut labels = Labels::default();
+        let mut declared: BTreeMap<Kind, BTreeMap<String, String>> = BTreeMap::new();
+        for (r, _) in model.resources() {
+            let cognito = model
+                .auth(&r.name)
+                .is_some_and(|a| a.kind == AuthKind::Cognito);
+            if r.kind == Kind::Secret || (r.kind == Kind::Auth && !cognito) {
+                continue;
+            }
+            let label = labels.take(primary_type(r.kind), &r.name);
+            declared.entry(r.kind).or_default().insert(r.name, label);
+        }
+        let mut aliases = BTreeMap::new();
+        for f in model
+            .functions
+            .iter()
+            .filter(|f| f.provisioned_concurrency.is_some())
+        {
+            aliases.insert(f.name.clone(), labels.take("aws_lambda_alias", &f.name));
+        }
+        let mut clients = BTreeMap::new();
+        for a in model.auths.iter().filter(|a| a.kind == AuthKind::Cognito) {
+            clients.insert(
+                a.name.clone(),
+                labels.take("aws_cognito_user_pool_client", &a.name),
+            );
+        }
+        // Fixed names first, so that no derived name takes them.
+        labels.take("variable", "artifact_bucket");
+        labels.take("variable", "artifact_prefix");
+        for (ty, name) in [
+            ("locals", "tags"),
+            ("data.aws_partition", "current"),
+            ("data.aws_region", "current"),
+            ("data.aws_caller_identity", "current"),
+        ] {
+            labels.take(ty, name);
+        }
+        Self {
+            model,
+            input,
+            main: Body::new(),
+            variables: Body::new(),
+            outputs: Body::new(),
+            labels,
+            declared,
+            aliases,
+            clients,
+            permissions: BTreeMap::new(),
+            authorizers: BTreeMap::new(),
+            queue_policies: BTreeMap::new(),
+            diagnostics: Vec::new(),
+            resources: 0,
+            data_sources: 0,
+        }
+    }
+
+    /// The header, the tags every taggable resource carries, and the data sources of the
+    /// partition, region and account that ARNs are built from.
+    fn preamble(&mut self) {
+        let m = self.model;
+        self.main.comment(header(m));
+        let mut tags = vec![("updraft:app".to_string(), Expr::string(&m.app))];
+        if let Some(stage) = &m.stage {
+            tags.push(("updraft:stage".to_string(), Expr::string(stage)));
+        }
+        self.main.block(Block::new("locals", &[]).with(|b| {
+            b.attr("tags", Expr::object(tags));
+        }));
+        if m.functions
+            .iter()
+            .any(|f| matches!(f.code, CodeSource::Handler { .. }))
+        {
+            self.declare_variable(
+                "artifact_bucket",
+                "S3 bucket holding the functions' code packages (in the region of the deployment)"
+                    .into(),
+                None,
+            );
+            self.declare_variable(
+                "artifact_prefix",
+                "Key prefix of the code packages in artifact_bucket: each function's package is <prefix>/<code>.zip".into(),
+                Some(format!("updraft/{}", aws::prefix(m))),
+            );
+        }
+        for ty in ["aws_partition", "aws_region", "aws_caller_identity"] {
+            self.main.block(Block::new("data", &[ty, "current"]));
+            self.data_sources += 1;
+        }
+    }
+
+    fn finish(self) -> Files {
+        let m = self.model;
+        let mut versions = Body::new();
+        versions.comment(header(m));
+        versions.block(Block::new("terraform", &[]).with(|t| {
+            t.attr("required_version", TERRAFORM_VERSION);
+            t.nested("required_providers", |p| {
+                p.attr(
+                    "aws",
+                    Expr::object([
+                        ("source", Expr::from("hashicorp/aws")),
+                        ("version", Expr::from(PROVIDER_VERSION)),
+                    ]),
+                );
+            });
+        }));
+        let variables_count = count_blocks(&self.variables);
+        let outputs_count = count_blocks(&self.outputs);
+        let mut variables = Body::new();
+        variables.comment(header(m));
+        if variables_count == 0 {
+            variables.comment("This configuration takes no input variables.");
+        }
+        variables.items.extend(self.variables.items);
+        let mut outputs = Body::new();
+        outputs.comment(header(m));
+        outputs.items.extend(self.outputs.items);
+        Files {
+            versions,
+            variables,
+            main: self.main,
+            outputs,
+            resources: self.resources,
+            data_sources: self.data_sources,
+            variables_count,
+            outputs_count,
+        }
+    }
+
+    /// A new label in a namespace (see [`Labels`]).
+    pub fn take(&mut self, namespace: &str, wanted: &str) -> String {
+        self.labels.take(namespace, wanted)
+    }
+
+    /// Appends `resource "ty" "label" { body }` to `main.tf`.
+    pub fn add(&mut self, ty: &str, label: &str, body: Body) {
+        self.resources += 1;
+        self.main.block(Block {
+            kind: "resource".into(),
+            labels: vec![ty.into(), label.into()],
+            body,
+        });
+    }
+
+    /// Takes a label and appends the resource; returns the label.
+    pub fn resource(&mut self, ty: &str, wanted: &str, body: Body) -> String {
+        let label = self.take(ty, wanted);
+        self.add(ty, &label, body);
+        label
+    }
+
+    /// A comment line in `main.tf` before the resources of one spec entity.
+    pub fn section(&mut self, text: String) {
+        self.main.comment(text);
+    }
+
+    /// Declares an input variable under a new name; returns the name.
+    pub fn variable(
+        &mut self,
+        wanted: &str,
+        description: String,
+        default: Option<String>,
+    ) -> String {
+        let name = self.take("variable", wanted);
+        self.declare_variable(&name, description, default);
+        name
+    }
+
+    /// Declares an input variable whose name is already taken.
+    fn declare_variable(&mut self, name: &str, description: String, default: Option<String>) {
+        self.variables
+            .block(Block::new("variable", &[name]).with(|v| {
+                v.attr("description", description);
+                v.attr("type", Expr::reference("string"));
+                v.attr_opt("default", default);
+            }));
+    }
+
+    pub fn output(&mut self, wanted: &str, description: String, value: Expr) {
+        let name = self.take("output", wanted);
+        self.outputs.block(Block::new("output", &[&name]).with(|o| {
+            o.attr("description", description);
+            o.attr("value", value);
+        }));
+    }
+
+    /// The label of a declared resource in its primary type.
+    pub fn label(&self, kind: Kind, name: &str) -> String {
+        self.declared
+            .get(&kind)
+            .and_then(|labels| labels.get(name))
+            .cloned()
+            .unwrap_or_else(|| identifier(name))
+    }
+
+    /// `<primary type>.<label>.<attribute>` of a declared resource.
+    pub fn of(&self, kind: Kind, name: &str, attribute: &str) -> Expr {
+        Expr::path(&[primary_type(kind), &self.label(kind, name), attribute])
+    }
+
+    /// The alias label of a function that keeps provisioned instances warm.
+    pub fn alias(&self, function: &str) -> Option<&str> {
+        self.aliases.get(function).map(String::as_str)
+    }
+
+    /// The `aws_cognito_user_pool_client` label of a cognito auth.
+    pub fn client_label(&self, auth: &str) -> String {
+        self.clients
+            .get(auth)
+            .cloned()
+            .unwrap_or_else(|| identifier(auth))
+    }
+
+    /// The app client id of a cognito auth.
+    pub fn client(&self, auth: &str) -> Expr {
+        Expr::path(&[
+            "aws_cognito_user_pool_client",
+            &self.client_label(auth),
+            "id",
         ])
+    }
+
+    /// What invokes a function, as an ARN: its alias when it keeps provisioned instances
+    /// warm (so that they serve the traffic), else the function.
+    pub fn invoke_target(&self, function: &str) -> Expr {
+        self.invoke_attribute(function, "arn")
+    }
+
+    /// `invoke_arn` (API Gateway integrations) of the alias or the function.
+    pub fn invoke_attribute(&self, function: &str, attribute: &str) -> Expr {
+        match self.alias(function) {
+            Some(alias) => Expr::path(&["aws_lambda_alias", alias, attribute]),
+            None => self.of(Kind::Function, function, attribute),
+        }
+    }
+
+    /// `function_name` and `qualifier` arguments naming the invoked function (or alias).
+    pub fn function_and_qualifier(&self, function: &str, body: &mut Body) {
+        body.attr(
+            "function_name",
+            self.of(Kind::Function, function, "function_name"),
+        );
+        if let Some(alias) = self.alias(function) {
+            body.attr(
+                "qualifier",
+                Expr::path(&["aws_lambda_alias", alias, "name"]),
+            );
+        }
+    }
+
+    /// The queue that catches what a function's async sources fail to deliver: its dead
+    /// letter target, when that is a queue (EventBridge and SNS redrive only to SQS).
+    pub fn delivery_dead_letter(&self, function: &Function) -> Option<String> {
+        function
+            .dead_letter
+            .as_ref()
+            .filter(|d| d.value.kind == Kind::Queue)
+            .map(|d| d.value.name.clone())
+    }
+
+    /// Lets a service send a source's undeliverable events to a queue.
+    pub fn allow_queue_delivery(&mut self, queue: &str, sid: String, service: &str, source: Expr) {
+        let statement = Expr::object([
+            ("Sid", Expr::from(sid)),
+            ("Effect", Expr::from("Allow")),
+            (
+                "Principal",
+                Expr::object([("Service", Expr::string(service))]),
+            ),
+            ("Action", Expr::from("sqs:SendMessage")),
+            ("Resource", self.of(Kind::Queue, queue, "arn")),
+            (
+                "Condition",
+                Expr::object([("ArnEquals", Expr::object([("aws:SourceArn", source)]))]),
+            ),
+        ]);
+        self.queue_policies
+            .entry(queue.to_string())
+            .or_default()
+            .push(statement);
+    }
+
+    /// The physical name of a declared resource.
+    pub fn name(&self, kind: Kind, name: &str) -> String {
+        aws::physical_name(self.model, &Ref::new(kind, name))
+    }
+
+    /// An ARN from its parts, as a template: text, with the partition, region and account
+    /// from the data sources.
+    #[must_use]
+    pub fn arn(parts: Vec<ArnPart>) -> Expr {
+        Expr::Template(parts.into_iter().map(arn_part).collect())
+    }
+
+    /// An env value: text, with references as interpolations.
+    pub fn env(&self, value: &EnvValue) -> Expr {
+        let mut parts = Vec::new();
+        for part in &value.parts {
+            match part {
+                EnvPart::Literal(s) => parts.push(Part::Lit(s.clone())),
+                EnvPart::AppName => parts.push(Part::Lit(self.model.app.clone())),
+                EnvPart::Stage => parts.push(Part::Lit(
+                    self.model.stage.clone().unwrap_or_else(|| "default".into()),
+                )),
+                EnvPart::Ref { target, attr } => parts.extend(self.attribute(target, *attr)),
+            }
+        }
+        Expr::Template(parts)
+    }
+
+    fn attribute(&self, target: &Ref, attr: Attr) -> Vec<Part> {
+        let interp =
+            |attribute: &str| vec![Part::Interp(self.of(target.kind, &target.name, attribute))];
+        match (target.kind, attr) {
+            // Text, not references: functions may name each other (or themselves).
+            (Kind::Function | Kind::Secret, Attr::Arn) => aws::resource_arn(self.model, target)
+                .into_iter()
+                .map(arn_part)
+                .collect(),
+            (Kind::Function | Kind::Secret, _) => {
+                vec![Part::Lit(aws::physical_name(self.model, target))]
+            }
+            (Kind::Table, Attr::StreamArn) => interp("stream_arn"),
+            (Kind::Queue, Attr::Url) => interp("url"),
+            (Kind::Bucket, Attr::Name) => interp("bucket"),
+            (Kind::Gateway, Attr::Url) => interp("api_endpoint"),
+            (Kind::Gateway, _) => interp("id"),
+            (Kind::Auth, Attr::UserPoolId) => interp("id"),
+            (Kind::Auth, Attr::ClientId) => vec![Part::Interp(self.client(&target.name))],
+            (Kind::Auth, _) => match self.issuer(&target.name) {
+                Expr::Template(parts) => parts,
+                other => vec![Part::Interp(other)],
+            },
+            (_, Attr::Arn) => interp("arn"),
+            _ => interp("name"),
+        }
+    }
+
+    /// The token issuer of an auth.
+    pub fn issuer(&self, auth: &str) -> Expr {
+        match self.model.auth(auth) {
+            Some(a) if a.kind == AuthKind::Jwt => {
+                Expr::string(a.issuer.clone().unwrap_or_default())
+            }
+            _ => Expr::Template(vec![
+                Part::Lit("https://".into()),
+                Part::Interp(self.of(Kind::Auth, auth, "endpoint")),
+            ]),
+        }
+    }
+}
+
+fn arn_part(part: ArnPart) -> Part {
+    match part {
+        ArnPart::Lit(s) => Part::Lit(s),
+        ArnPart::Partition => Part::Interp(Expr::reference("data.aws_partition.current.partition")),
+        ArnPart::Region => Part::Interp(Expr::reference("data.aws_region.current.name")),
+        ArnPart::Account => Part::Interp(Expr::reference(
+            "data.aws_caller_identity.current.account_id",
+        )),
+    }
+}
+
+/// A statement id from a name: `make-thumbnail` + `Event1Redrive` → `MakeThumbnailEvent1Redrive`
+/// (the CloudFormation backend's logical ids, from the same function).
+pub(crate) fn pascal(name: &str, suffix: &str) -> String {
+    crate::targets::cloudformation::template::logical_id(name, suffix)
+}
+
+/// `local.tags`
+pub(crate) fn tags() -> Expr {
+    Expr::reference("local.tags")
+}
+
+/// The account that deploys, for trust conditions and `source_account`.
+pub(crate) fn account() -> Expr {
+    Expr::reference("data.aws_caller_identity.current.account_id")
+}
+
+/// `jsonencode` of a trust policy letting an AWS service assume a role, for this account only.
+pub(crate) fn trust_policy(service: &str) -> Expr {
+    Expr::jsonencode(Expr::object([
+        ("Version", Expr::from("2012-10-17")),
+        (
+            "Statement",
+            Expr::list([Expr::object([
+                ("Effect", Expr::from("Allow")),
+                (
+                    "Principal",
+                    Expr::object([("Service", Expr::string(service))]),
+                ),
+                ("Action", Expr::from("sts:AssumeRole")),
+                (
+                    "Condition",
+                    Expr::object([(
+                        "StringEquals",
+                        Expr::object([("aws:SourceAccount", account())]),
+                    )]),
+                ),
+            ])]),
+        ),
+    ]))
+}
+
+/// A `name_prefix` from a physical name: IAM and EventBridge add 26 characters to it, and
+/// allow 64 in all.
+pub(crate) fn name_prefix(physical: &str) -> String {
+    let head: String = physical.chars().take(37).collect();
+    format!("{}-", head.trim_end_matches('-'))
+}
+
+fn header(model: &Model) -> String {
+    format!(
+        "{} ({}), compiled by updraft {} from the app's spec: edit the spec, not this file.",
+        model.app,
+        model
+            .stage
+            .as_deref()
+            .map_or_else(|| "no stage".to_string(), |s| format!("stage {s}")),
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn count_blocks(body: &Body) -> usize {
+    body.items
+        .iter()
+        .filter(|i| matches!(i, hcl::Item::Block(_)))
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_follow_terraform_rules() {
+        assert_eq!(identifier("make-thumbnail"), "make_thumbnail");
+        assert_eq!(identifier("1st"), "_1st");
+        assert_eq!(identifier("a.b/c"), "a_b_c");
+        assert_eq!(identifier(""), "_");
+        assert!(hcl::is_identifier(&identifier("-x")));
+    }
+
+    #[test]
+    fn labels_are_unique_per_namespace() {
+        let mut labels = Labels::default();
+        assert_eq!(labels.take("aws_iam_role", "a-b"), "a_b");
+        assert_eq!(labels.take("aws_iam_role", "a_b"), "a_b_2");
+        assert_eq!(labels.take("aws_iam_role", "a_b_2"), "a_b_2_2");
+        assert_eq!(labels.take("aws_lambda_function", "a-b"), "a_b");
+    }
+
+    #[test]
+    fn name_prefixes_fit() {
+        assert_eq!(name_prefix("app-fn"), "app-fn-");
+        let long = "a".repeat(36) + "-bcd";
+        assert_eq!(name_prefix(&long), format!("{}-", "a".repeat(36)));
+        assert!(name_prefix(&"x".repeat(80)).len() <= 38);
     }
 }
