@@ -314,10 +314,11 @@ impl Graph {
             }
             let mut members: Vec<NodeIndex> = scc;
             members.sort_by(|a, b| flow[*a].cmp(&flow[*b]));
+            let inside: std::collections::BTreeSet<NodeIndex> = members.iter().copied().collect();
             let hops = members
                 .iter()
                 .flat_map(|&a| {
-                    let members = &members;
+                    let members = &inside;
                     let flow = &flow;
                     flow.edges(a)
                         .filter(move |e| members.contains(&petgraph::visit::EdgeRef::target(e)))

@@ -166,13 +166,23 @@ pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((first, _, hop)) = l.hops.first() else {
             continue;
         };
-        let path: Vec<String> = l
+        // A loop through many functions is named by its first hops, not all of them.
+        const SHOWN: usize = 4;
+        let mut path: Vec<String> = l
             .hops
             .iter()
+            .take(SHOWN)
             .map(|(from, to, hop)| {
                 format!("`{from}` writes {} which triggers `{to}`", hop.resource)
             })
             .collect();
+        if l.hops.len() > SHOWN {
+            path.push(format!(
+                "and {} more hops among {} functions",
+                l.hops.len() - SHOWN,
+                l.functions.len()
+            ));
+        }
         let Some(f) = cx.model.function(first) else {
             continue;
         };
