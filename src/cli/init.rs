@@ -39,15 +39,7 @@ pub struct Args {
 
 /// A valid app name from a folder name: lowercase, hyphens, at most 24 characters.
 fn app_name(raw: &str) -> String {
-    let mut name: String = raw
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
+    let mut name = crate::model::slug(raw);
     name.truncate(24);
     let name = name.trim_end_matches('-').to_string();
     if name.starts_with(|c: char| c.is_ascii_lowercase()) {

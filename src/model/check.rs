@@ -223,6 +223,19 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
     }
 }
 
+/// A name made of lowercase letters, digits and single hyphens, from any text.
+#[must_use]
+pub fn slug(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// The namespace a kind's names live in.
 fn namespace(kind: Kind) -> &'static str {
     match kind {
@@ -318,15 +331,7 @@ impl Checker {
         if well_formed && n.len() <= max {
             return true;
         }
-        let fixed: String = n
-            .to_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect::<String>()
-            .split('-')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
+        let fixed = slug(n);
         let message = if well_formed {
             format!(
                 "{what} name `{n}` is {} characters, over the limit of {max}",

@@ -6,6 +6,8 @@
 //! to a declared resource of the right kind.
 
 mod check;
+
+pub use check::slug;
 pub mod env;
 mod schedule;
 
@@ -158,6 +160,54 @@ impl Model {
         find(&self.secrets, name, |s| &s.name)
     }
 
+    /// The auths that guard at least one route of a gateway, sorted.
+    #[must_use]
+    pub fn route_auths(&self, gateway: &str) -> Vec<&str> {
+        let mut used: Vec<&str> = self
+            .functions
+            .iter()
+            .flat_map(|f| &f.events)
+            .filter_map(|e| match &e.trigger {
+                Trigger::Http {
+                    gateway: g,
+                    auth: Some(auth),
+                    ..
+                } if g == gateway => Some(auth.as_str()),
+                _ => None,
+            })
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        used
+    }
+
+    /// Every bucket trigger on a bucket: (function, index of the event, change, prefix, suffix).
+    #[must_use]
+    pub fn bucket_triggers(&self, bucket: &str) -> Vec<BucketTrigger<'_>> {
+        let mut out = Vec::new();
+        for f in &self.functions {
+            for (index, event) in f.events.iter().enumerate() {
+                if let Trigger::Bucket {
+                    bucket: b,
+                    on,
+                    prefix,
+                    suffix,
+                } = &event.trigger
+                    && b == bucket
+                {
+                    out.push(BucketTrigger {
+                        function: f,
+                        index,
+                        on: *on,
+                        prefix: prefix.as_deref(),
+                        suffix: suffix.as_deref(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Every declared resource with the span of its name, sorted by kind then name.
     #[must_use]
     pub fn resources(&self) -> Vec<(Ref, Span)> {
@@ -252,6 +302,16 @@ pub struct Function {
 }
 
 impl Function {
+    /// The queue that catches what the function's asynchronous sources fail to deliver: its
+    /// dead letter target when that is a queue (EventBridge and SNS redrive only to SQS).
+    #[must_use]
+    pub fn delivery_dead_letter(&self) -> Option<&str> {
+        self.dead_letter
+            .as_ref()
+            .filter(|d| d.value.kind == Kind::Queue)
+            .map(|d| d.value.name.as_str())
+    }
+
     /// Whether the function is triggered asynchronously (events that are not request-response
     /// and not polled): bucket, topic, schedule, iot.
     pub fn async_events(&self) -> impl Iterator<Item = &Event> {
@@ -265,6 +325,16 @@ impl Function {
             )
         })
     }
+}
+
+/// A function triggered by a bucket (see [`Model::bucket_triggers`]).
+pub struct BucketTrigger<'a> {
+    pub function: &'a Function,
+    /// The event's index among the function's events.
+    pub index: usize,
+    pub on: BucketChange,
+    pub prefix: Option<&'a str>,
+    pub suffix: Option<&'a str>,
 }
 
 /// A `uses` entry, resolved.

@@ -209,6 +209,15 @@ pub fn raw_statement(s: &crate::model::Statement) -> serde_json::Value {
     serde_json::Value::Object(out)
 }
 
+/// The S3 event a bucket trigger listens to.
+#[must_use]
+pub fn s3_event(on: crate::model::BucketChange) -> &'static str {
+    match on {
+        crate::model::BucketChange::Created => "s3:ObjectCreated:*",
+        crate::model::BucketChange::Removed => "s3:ObjectRemoved:*",
+    }
+}
+
 /// Whether an image lives in Amazon ECR, the only registry Lambda pulls from.
 #[must_use]
 pub fn is_ecr(image: &str) -> bool {

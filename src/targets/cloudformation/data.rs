@@ -7,8 +7,7 @@ use super::split::Owner;
 use super::template::{Resource, get_att, logical_id, reference};
 use super::{Builder, tags};
 use crate::model::{
-    AlarmMetric, AuthKind, Billing, BucketChange, Key, KeyType, Kind, Projection, StreamView,
-    Trigger,
+    AlarmMetric, AuthKind, Billing, Key, KeyType, Kind, Projection, StreamView, Trigger,
 };
 
 pub(super) fn lower(b: &mut Builder<'_>) {
@@ -209,37 +208,23 @@ fn buckets(b: &mut Builder<'_>) {
         // the bucket by ARN text, so nothing waits for the bucket: no cycle.
         let mut notifications = Vec::new();
         let mut depends = Vec::new();
-        for f in &b.model.functions {
-            for (i, event) in f.events.iter().enumerate() {
-                let Trigger::Bucket {
-                    bucket: name,
-                    on,
-                    prefix,
-                    suffix,
-                } = &event.trigger
-                else {
-                    continue;
-                };
-                if *name != bucket.name {
-                    continue;
-                }
-                let mut rules = Vec::new();
-                if let Some(p) = prefix {
-                    rules.push(json!({ "Name": "prefix", "Value": p }));
-                }
-                if let Some(s) = suffix {
-                    rules.push(json!({ "Name": "suffix", "Value": s }));
-                }
-                let mut config = json!({
-                    "Event": match on { BucketChange::Created => "s3:ObjectCreated:*", BucketChange::Removed => "s3:ObjectRemoved:*" },
-                    "Function": b.invoke_target(&f.name),
-                });
-                if !rules.is_empty() {
-                    config["Filter"] = json!({ "S3Key": { "Rules": rules } });
-                }
-                notifications.push(config);
-                depends.push(super::events::permission_id(&f.name, i));
+        for t in b.model.bucket_triggers(&bucket.name) {
+            let mut rules = Vec::new();
+            if let Some(p) = t.prefix {
+                rules.push(json!({ "Name": "prefix", "Value": p }));
             }
+            if let Some(s) = t.suffix {
+                rules.push(json!({ "Name": "suffix", "Value": s }));
+            }
+            let mut config = json!({
+                "Event": crate::targets::aws::s3_event(t.on),
+                "Function": b.invoke_target(&t.function.name),
+            });
+            if !rules.is_empty() {
+                config["Filter"] = json!({ "S3Key": { "Rules": rules } });
+            }
+            notifications.push(config);
+            depends.push(super::events::permission_id(&t.function.name, t.index));
         }
         if !notifications.is_empty() {
             props["NotificationConfiguration"] = json!({ "LambdaConfigurations": notifications });
@@ -401,22 +386,7 @@ fn gateways(b: &mut Builder<'_>) {
             Resource::new("AWS::ApiGatewayV2::Stage", stage),
         );
         // One JWT authorizer per auth that guards a route of this gateway.
-        let mut used: Vec<&str> = b
-            .model
-            .functions
-            .iter()
-            .flat_map(|f| &f.events)
-            .filter_map(|e| match &e.trigger {
-                Trigger::Http {
-                    gateway,
-                    auth: Some(auth),
-                    ..
-                } if *gateway == g.name => Some(auth.as_str()),
-                _ => None,
-            })
-            .collect();
-        used.sort_unstable();
-        used.dedup();
+        let used = b.model.route_auths(&g.name);
         for auth in used {
             let audience = match b.model.auth(auth) {
                 Some(a) if a.kind == AuthKind::Jwt => json!(a.audience),

@@ -96,7 +96,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                         props["FilterPolicyScope"] = json!("MessageAttributes");
                     }
                     // Messages SNS cannot deliver to the function go to its dead letter queue.
-                    if let Some(queue) = b.delivery_dead_letter(f) {
+                    if let Some(queue) = f.delivery_dead_letter().map(str::to_string) {
                         props["RedrivePolicy"] =
                             json!({ "deadLetterTargetArn": b.arn_of(Kind::Queue, &queue) });
                         let sid = logical_id(&f.name, &format!("Event{}Redrive", i + 1));
@@ -264,7 +264,7 @@ fn rule(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str) {
     ));
     let mut target = json!({ "Arn": b.invoke_target(&f.name), "Id": logical_id(&f.name, "") });
     // Invocations EventBridge cannot deliver go to the function's dead letter queue.
-    if let Some(queue) = b.delivery_dead_letter(f) {
+    if let Some(queue) = f.delivery_dead_letter().map(str::to_string) {
         target["DeadLetterConfig"] = json!({ "Arn": b.arn_of(Kind::Queue, &queue) });
         let sid = logical_id(&f.name, &format!("Event{}Redrive", i + 1));
         b.allow_queue_delivery(&queue, sid, "events.amazonaws.com", rule_arn);
@@ -300,7 +300,7 @@ fn scheduler(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str, time
             sub_literal(&b.name(Kind::Function, &f.name))
         )));
     }
-    let dead_letter = b.delivery_dead_letter(f);
+    let dead_letter = f.delivery_dead_letter().map(str::to_string);
     let mut statements = vec![
         json!({ "Sid": "InvokeFunction", "Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": invoke }),
     ];

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::{Artifact, Format, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::model::env::Attr;
-use crate::model::{EnvPart, Function, Kind, Model, Ref};
+use crate::model::{EnvPart, Kind, Model, Ref};
 use crate::targets::aws;
 use template::{Parameter, Resource, Template, get_att, logical_id, reference};
 
@@ -354,16 +354,6 @@ impl Builder<'_> {
         } else {
             reference(&logical_id(function, "Function"))
         }
-    }
-
-    /// The queue that catches what a function's async sources fail to deliver: its dead
-    /// letter target, when that is a queue (EventBridge and SNS redrive only to SQS).
-    pub fn delivery_dead_letter(&self, function: &Function) -> Option<String> {
-        function
-            .dead_letter
-            .as_ref()
-            .filter(|d| d.value.kind == Kind::Queue)
-            .map(|d| d.value.name.clone())
     }
 
     /// Lets a service send a source's undeliverable events to a queue.

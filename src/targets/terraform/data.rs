@@ -503,21 +503,7 @@ fn gateways(b: &mut Builder<'_>) {
         let stage = b.resource("aws_apigatewayv2_stage", &label, body);
 
         // One JWT authorizer per auth that guards a route of this gateway.
-        let mut used: Vec<&str> = model
-            .functions
-            .iter()
-            .flat_map(|f| &f.events)
-            .filter_map(|e| match &e.trigger {
-                Trigger::Http {
-                    gateway,
-                    auth: Some(auth),
-                    ..
-                } if *gateway == g.name => Some(auth.as_str()),
-                _ => None,
-            })
-            .collect();
-        used.sort_unstable();
-        used.dedup();
+        let used = model.route_auths(&g.name);
         for auth in used {
             let audience = match model.auth(auth) {
                 Some(a) if a.kind == AuthKind::Jwt => Expr::strings(&a.audience),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{Builder, account, name_prefix, pascal, tags, trust_policy};
 use crate::emit::hcl::{Body, Expr, Part};
-use crate::model::{BucketChange, Function, Kind, StartingPosition, Trigger};
+use crate::model::{Function, Kind, StartingPosition, Trigger};
 use crate::targets::aws;
 
 pub(super) fn lower(b: &mut Builder<'_>) {
@@ -154,7 +154,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                         .attr("filter_policy_scope", "MessageAttributes");
                     }
                     // Messages SNS cannot deliver to the function go to its dead letter queue.
-                    if let Some(queue) = b.delivery_dead_letter(f) {
+                    if let Some(queue) = f.delivery_dead_letter().map(str::to_string) {
                         body.attr(
                             "redrive_policy",
                             Expr::jsonencode(Expr::object([(
@@ -262,7 +262,7 @@ fn rule(b: &mut Builder<'_>, f: &Function, index: usize, wanted: &str, expressio
     .attr("target_id", super::identifier(&f.name))
     .attr("arn", b.invoke_target(&f.name));
     // Invocations EventBridge cannot deliver go to the function's dead letter queue.
-    if let Some(queue) = b.delivery_dead_letter(f) {
+    if let Some(queue) = f.delivery_dead_letter().map(str::to_string) {
         let arn = b.of(Kind::Queue, &queue, "arn");
         body.nested("dead_letter_config", |d| {
             d.attr("arn", arn);
@@ -296,9 +296,9 @@ fn scheduler(b: &mut Builder<'_>, f: &Function, wanted: &str, expression: &str, 
         )
         .attr("tags", tags());
     let role = b.resource("aws_iam_role", &format!("{wanted}_scheduler"), body);
-    let dead_letter = b
-        .delivery_dead_letter(f)
-        .map(|queue| b.of(Kind::Queue, &queue, "arn"));
+    let dead_letter = f
+        .delivery_dead_letter()
+        .map(|queue| b.of(Kind::Queue, queue, "arn"));
     let mut statements = vec![Expr::object([
         ("Sid", Expr::from("InvokeFunction")),
         ("Effect", Expr::from("Allow")),
@@ -384,36 +384,19 @@ fn notifications(b: &mut Builder<'_>) {
         let mut body = Body::new();
         body.attr("bucket", b.of(Kind::Bucket, &bucket.name, "id"));
         let mut depends = Vec::new();
-        for f in &model.functions {
-            for (i, event) in f.events.iter().enumerate() {
-                let Trigger::Bucket {
-                    bucket: name,
-                    on,
-                    prefix,
-                    suffix,
-                } = &event.trigger
-                else {
-                    continue;
-                };
-                if *name != bucket.name {
-                    continue;
-                }
-                let target = b.invoke_target(&f.name);
-                body.nested("lambda_function", |l| {
-                    l.attr("lambda_function_arn", target)
-                        .attr(
-                            "events",
-                            Expr::strings([match on {
-                                BucketChange::Created => "s3:ObjectCreated:*",
-                                BucketChange::Removed => "s3:ObjectRemoved:*",
-                            }]),
-                        )
-                        .attr_opt("filter_prefix", prefix.clone())
-                        .attr_opt("filter_suffix", suffix.clone());
-                });
-                if let Some(permission) = b.permissions.get(&(f.name.clone(), i)) {
-                    depends.push(Expr::path(&["aws_lambda_permission", permission]));
-                }
+        for t in model.bucket_triggers(&bucket.name) {
+            let target = b.invoke_target(&t.function.name);
+            body.nested("lambda_function", |l| {
+                l.attr("lambda_function_arn", target)
+                    .attr(
+                        "events",
+                        Expr::strings([crate::targets::aws::s3_event(t.on)]),
+                    )
+                    .attr_opt("filter_prefix", t.prefix.map(str::to_string))
+                    .attr_opt("filter_suffix", t.suffix.map(str::to_string));
+            });
+            if let Some(permission) = b.permissions.get(&(t.function.name.clone(), t.index)) {
+                depends.push(Expr::path(&["aws_lambda_permission", permission]));
             }
         }
         if depends.is_empty() {

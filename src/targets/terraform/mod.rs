@@ -25,9 +25,7 @@ use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::emit::hcl::{self, Block, Body, Expr, Part};
 use crate::model::env::Attr;
-use crate::model::{
-    AuthKind, CodeSource, EnvPart, EnvValue, Function, Kind, Model, Ref, SecretStore,
-};
+use crate::model::{AuthKind, CodeSource, EnvPart, EnvValue, Kind, Model, Ref, SecretStore};
 use crate::targets::aws::{self, ArnPart};
 
 /// The provider constraint written in `versions.tf`.
@@ -584,16 +582,6 @@ impl<'a> Builder<'a> {
                 Expr::path(&["aws_lambda_alias", alias, "name"]),
             );
         }
-    }
-
-    /// The queue that catches what a function's async sources fail to deliver: its dead
-    /// letter target, when that is a queue (EventBridge and SNS redrive only to SQS).
-    pub fn delivery_dead_letter(&self, function: &Function) -> Option<String> {
-        function
-            .dead_letter
-            .as_ref()
-            .filter(|d| d.value.kind == Kind::Queue)
-            .map(|d| d.value.name.clone())
     }
 
     /// Lets a service send a source's undeliverable events to a queue.
