@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_nodes: usize,
     pub max_depth: usize,
     pub max_aliases: usize,
+    /// Parser events replayed through aliases, in all.
+    pub max_alias_events: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +32,7 @@ impl Default for Limits {
             max_nodes: 2_000_000,
             max_depth: 64,
             max_aliases: 10_000,
+            max_alias_events: 100_000,
         }
     }
 }
@@ -115,6 +118,9 @@ pub fn parse(file: &SourceFile, limits: Limits) -> Result<Node, Diagnostic> {
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::Error;
     options.strict_booleans = true;
+    // Anchors and aliases are fine for shared settings; replaying more than this many
+    // events through aliases is an alias bomb, refused long before it costs memory.
+    options.alias_limits.max_total_replayed_events = limits.max_alias_events;
     options.with_snippet = false;
     let node: Option<Node> = serde_saphyr::from_str_with_options(text, options)
         .map_err(|err| syntax_error(file, &err, limits))?;
