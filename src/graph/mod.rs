@@ -236,6 +236,19 @@ impl Graph {
             .iter()
             .map(|f| (f.name.as_str(), flow.add_node(f.name.clone())))
             .collect();
+        // Who each resource triggers, indexed once: (reader, event).
+        let mut triggered_by: BTreeMap<Ref, Vec<(&crate::model::Function, &crate::model::Event)>> =
+            BTreeMap::new();
+        for reader in &model.functions {
+            for event in &reader.events {
+                if let Some(source) = event.trigger.source() {
+                    triggered_by
+                        .entry(source)
+                        .or_default()
+                        .push((reader, event));
+                }
+            }
+        }
         for writer in &model.functions {
             for u in &writer.uses {
                 // What the access can cause: for a bucket, which object event it produces.
@@ -267,8 +280,9 @@ impl Graph {
                     );
                     continue;
                 }
-                for reader in &model.functions {
-                    for event in &reader.events {
+                for &(reader, event) in triggered_by.get(&u.resource).map_or(&[][..], Vec::as_slice)
+                {
+                    {
                         let triggered = match (&event.trigger, u.resource.kind) {
                             (
                                 Trigger::Bucket {

@@ -92,6 +92,8 @@ struct Checker {
     names: BTreeMap<(&'static str, String), (Kind, Span)>,
     /// The kind of every auth, for `${auth.name.*}` references.
     auth_kinds: BTreeMap<String, AuthKind>,
+    /// (code, primary span) of every problem reported, to report each once.
+    reported: BTreeSet<(Code, Span)>,
 }
 
 pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnostic>> {
@@ -103,6 +105,7 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
             .iter()
             .map(|(n, a)| (n.value.clone(), a.kind.value))
             .collect(),
+        reported: BTreeSet::new(),
     };
     cx.name(&spec.app, "app", MAX_APP);
     cx.declare(&spec.functions, Kind::Function);
@@ -289,13 +292,12 @@ impl Checker {
     /// Records a problem once: a value shared through `defaults` or a stage is checked for
     /// every function that inherits it, but reported at its one location only once.
     fn error(&mut self, diagnostic: Diagnostic) {
-        let duplicate = diagnostic.primary_span().is_some()
-            && self.diagnostics.iter().any(|d| {
-                d.code == diagnostic.code && d.primary_span() == diagnostic.primary_span()
-            });
-        if !duplicate {
-            self.diagnostics.push(diagnostic);
+        if let Some(span) = diagnostic.primary_span()
+            && !self.reported.insert((diagnostic.code, span))
+        {
+            return;
         }
+        self.diagnostics.push(diagnostic);
     }
 
     /// Checks settings that `defaults` and stages give every function, even when no
@@ -1860,10 +1862,7 @@ impl Checker {
             }
             spec::Event::Queue(q) => {
                 let queue = self.resolve(&q.name, Kind::Queue, Code::UnknownEventSource)?;
-                let fifo = queues
-                    .iter()
-                    .find(|x| x.name == queue)
-                    .is_some_and(|x| x.fifo);
+                let fifo = super::find(queues, &queue, |x| &x.name).is_some_and(|x| x.fifo);
                 let max = if fifo { 10 } else { 10_000 };
                 let batch_size = q.batch_size.as_ref().map_or(10, |b| b.value);
                 if let Some(b) = &q.batch_size {
@@ -1928,11 +1927,7 @@ impl Checker {
             },
             spec::Event::Table(t) => {
                 let table = self.resolve(&t.name, Kind::Table, Code::UnknownEventSource)?;
-                if tables
-                    .iter()
-                    .find(|x| x.name == table)
-                    .is_some_and(|x| x.stream.is_none())
-                {
+                if super::find(tables, &table, |x| &x.name).is_some_and(|x| x.stream.is_none()) {
                     self.error(
                         Diagnostic::new(
                             Code::StreamNotEnabled,

@@ -75,8 +75,16 @@ impl Target for CloudFormation {
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
         let (template, owners) = lower_owned(input)?;
         let ext = extension(input.format);
-        let single = serialize(&template, input.format);
-        let over = check_budgets(&template, single.len()).is_err();
+        // The counts decide most cases without serializing a template that is thrown away.
+        let over_counts = template.resources.len() > MAX_RESOURCES
+            || template.outputs.len() > MAX_OUTPUTS
+            || template.parameters.len() > MAX_PARAMETERS;
+        let single = if over_counts && self.split != SplitMode::Never {
+            Vec::new()
+        } else {
+            serialize(&template, input.format)
+        };
+        let over = over_counts || check_budgets(&template, single.len()).is_err();
         let split = match self.split {
             SplitMode::Never => false,
             SplitMode::Always => true,
