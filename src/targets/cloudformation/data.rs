@@ -483,12 +483,14 @@ fn alarms(b: &mut Builder<'_>) {
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
             "TreatMissingData": "notBreaching",
         });
+        let mut depends = Vec::new();
         if let Some(topic) = &a.notify {
-            props["AlarmActions"] = json!([reference(&logical_id(topic, "Topic"))]);
+            props["AlarmActions"] = json!([b.arn_of(Kind::Topic, topic)]);
+            depends.push(logical_id(topic, "Topic"));
         }
         b.add(
             logical_id(&a.name, "Alarm"),
-            Resource::new("AWS::CloudWatch::Alarm", props),
+            Resource::new("AWS::CloudWatch::Alarm", props).depends_on(depends),
         );
     }
 }

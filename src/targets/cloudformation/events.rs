@@ -53,8 +53,10 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                     batch_size,
                     window,
                 } => {
+                    // The queue by ARN text, ordered by `DependsOn`: in nested stacks a
+                    // constructed ARN needs no output of the stack that holds the queue.
                     let mut props = json!({
-                        "EventSourceArn": get_att(&logical_id(queue, "Queue"), "Arn"),
+                        "EventSourceArn": b.arn_of(Kind::Queue, queue),
                         "FunctionName": b.invoke_target(&f.name),
                         "BatchSize": batch_size,
                         "FunctionResponseTypes": ["ReportBatchItemFailures"],
@@ -62,7 +64,11 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                     if let Some(w) = window.filter(|w| *w > 0) {
                         props["MaximumBatchingWindowInSeconds"] = json!(w);
                     }
-                    mapping(b, f, i, props);
+                    b.add(
+                        event_id(&f.name, i, "Mapping"),
+                        Resource::new("AWS::Lambda::EventSourceMapping", props)
+                            .depends_on([logical_id(queue, "Queue")]),
+                    );
                 }
                 Trigger::Table {
                     table,
@@ -87,7 +93,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                 Trigger::Topic { topic, filter } => {
                     let topic_id = logical_id(topic, "Topic");
                     let mut props = json!({
-                        "TopicArn": reference(&topic_id),
+                        "TopicArn": b.arn_of(Kind::Topic, topic),
                         "Protocol": "lambda",
                         "Endpoint": b.invoke_target(&f.name),
                     });
@@ -105,7 +111,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                     }
                     b.add(
                         event_id(&f.name, i, "Subscription"),
-                        Resource::new("AWS::SNS::Subscription", props),
+                        Resource::new("AWS::SNS::Subscription", props).depends_on([topic_id]),
                     );
                     permission(
                         b,

@@ -400,7 +400,11 @@ impl Builder<'_> {
     fn attribute(&self, target: &Ref, attr: Attr) -> Value {
         let name = || Value::String(aws::physical_name(self.model, target));
         match (target.kind, attr) {
-            (Kind::Queue, Attr::Url) => reference(&logical_id(&target.name, "Queue")),
+            // The URL from its parts: no output of another stack is needed for it.
+            (Kind::Queue, Attr::Url) => template::sub(format!(
+                "https://sqs.${{AWS::Region}}.${{AWS::URLSuffix}}/${{AWS::AccountId}}/{}",
+                template::sub_literal(&aws::physical_name(self.model, target))
+            )),
             (Kind::Table, Attr::StreamArn) => {
                 get_att(&logical_id(&target.name, "Table"), "StreamArn")
             }

@@ -189,6 +189,15 @@ pub fn split(
     owners: &BTreeMap<String, Owner>,
     extension: &str,
 ) -> Result<Stacks, Vec<Diagnostic>> {
+    // Over 200 outputs, keep those a deployer cannot work out: names, queue URLs and topic
+    // ARNs follow from the spec (`<app>[-<stage>]-<name>`); API URLs and user pool ids do not.
+    let mut template = template;
+    if template.outputs.len() > super::MAX_OUTPUTS {
+        let derivable = ["TableName", "QueueUrl", "BucketName", "TopicArn"];
+        template
+            .outputs
+            .retain(|id, _| !derivable.iter().any(|d| id.ends_with(d)));
+    }
     let stack_of: BTreeMap<String, String> = template
         .resources
         .keys()
