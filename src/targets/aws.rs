@@ -156,16 +156,22 @@ pub fn policy_document(
     region: &str,
     account: &str,
 ) -> serde_json::Value {
+    policy_document_with(policy, |a| {
+        serde_json::Value::String(arn_text(model, a, partition, region, account))
+    })
+}
+
+/// A policy document with each ARN rendered by `arn` (text, or a target's own expression).
+pub fn policy_document_with(
+    policy: &crate::access::aws::Policy,
+    arn: impl Fn(&Arn) -> serde_json::Value,
+) -> serde_json::Value {
     use serde_json::json;
     let mut statements: Vec<serde_json::Value> = policy
         .statements
         .iter()
         .map(|s| {
-            let resources: Vec<String> = s
-                .resources
-                .iter()
-                .map(|a| arn_text(model, a, partition, region, account))
-                .collect();
+            let resources: Vec<serde_json::Value> = s.resources.iter().map(&arn).collect();
             let mut statement = json!({
                 "Sid": s.sid,
                 "Effect": "Allow",
@@ -181,6 +187,25 @@ pub fn policy_document(
         .collect();
     statements.extend(policy.raw.iter().map(raw_statement));
     json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// CloudWatch's name for an alarm metric: (namespace, metric, statistic, dimension).
+#[must_use]
+pub fn alarm_metric(
+    metric: crate::model::AlarmMetric,
+) -> (&'static str, &'static str, &'static str, &'static str) {
+    use crate::model::AlarmMetric;
+    match metric {
+        AlarmMetric::Errors => ("AWS/Lambda", "Errors", "Sum", "FunctionName"),
+        AlarmMetric::Throttles => ("AWS/Lambda", "Throttles", "Sum", "FunctionName"),
+        AlarmMetric::Duration => ("AWS/Lambda", "Duration", "Maximum", "FunctionName"),
+        AlarmMetric::DeadLetterDepth => (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "Maximum",
+            "QueueName",
+        ),
+    }
 }
 
 /// A spec's raw statement as IAM JSON.

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::template::{self, Parameter, Resource, get_att, logical_id, reference};
 use super::{Builder, tags};
-use crate::access::aws::{Condition, Policy};
+use crate::access::aws::Policy;
 use crate::model::{Architecture, CodeSource, Function, Kind};
 use crate::targets::aws;
 
@@ -18,30 +18,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
 
 /// The role's policy document, with ARNs as `Fn::Sub` (no dependency on the resources).
 pub(crate) fn policy_document(b: &Builder<'_>, policy: &Policy) -> Value {
-    let mut statements: Vec<Value> = policy
-        .statements
-        .iter()
-        .map(|s| {
-            let resources: Vec<Value> = s
-                .resources
-                .iter()
-                .map(|arn| template::arn(&aws::arn_parts(b.model, arn)))
-                .collect();
-            let mut statement = json!({
-                "Sid": s.sid,
-                "Effect": "Allow",
-                "Action": s.actions,
-                "Resource": resources,
-            });
-            if let Some(Condition::S3Prefix(p)) = &s.condition {
-                statement["Condition"] =
-                    json!({ "StringLike": { "s3:prefix": [format!("{p}*")] } });
-            }
-            statement
-        })
-        .collect();
-    statements.extend(policy.raw.iter().map(aws::raw_statement));
-    json!({ "Version": "2012-10-17", "Statement": statements })
+    aws::policy_document_with(policy, |arn| template::arn(&aws::arn_parts(b.model, arn)))
 }
 
 /// A short, stable hash of a value, for logical ids that must change with content.

@@ -6,9 +6,7 @@ use serde_json::{Value, json};
 use super::split::Owner;
 use super::template::{Resource, get_att, logical_id, reference};
 use super::{Builder, tags};
-use crate::model::{
-    AlarmMetric, AuthKind, Billing, Key, KeyType, Kind, Projection, StreamView, Trigger,
-};
+use crate::model::{AuthKind, Billing, Key, KeyType, Kind, Projection, StreamView, Trigger};
 
 pub(super) fn lower(b: &mut Builder<'_>) {
     b.owner = Owner::Base;
@@ -452,17 +450,7 @@ pub(super) fn authorizer_id(gateway: &str, auth: &str) -> String {
 
 fn alarms(b: &mut Builder<'_>) {
     for a in &b.model.alarms {
-        let (namespace, metric, statistic, dimension) = match a.metric {
-            AlarmMetric::Errors => ("AWS/Lambda", "Errors", "Sum", "FunctionName"),
-            AlarmMetric::Throttles => ("AWS/Lambda", "Throttles", "Sum", "FunctionName"),
-            AlarmMetric::Duration => ("AWS/Lambda", "Duration", "Maximum", "FunctionName"),
-            AlarmMetric::DeadLetterDepth => (
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesVisible",
-                "Maximum",
-                "QueueName",
-            ),
-        };
+        let (namespace, metric, statistic, dimension) = crate::targets::aws::alarm_metric(a.metric);
         // The dimension is the physical name, so the alarm depends on nothing; it travels
         // with the function it watches.
         let value = json!(b.name(a.target.kind, &a.target.name));

@@ -4,9 +4,7 @@
 
 use super::{Builder, tags};
 use crate::emit::hcl::{Body, Expr, Part};
-use crate::model::{
-    AlarmMetric, AuthKind, Billing, Cors, Key, KeyType, Kind, Projection, StreamView, Trigger,
-};
+use crate::model::{AuthKind, Billing, Cors, Key, KeyType, Kind, Projection, StreamView, Trigger};
 
 pub(super) fn lower(b: &mut Builder<'_>) {
     tables(b);
@@ -566,17 +564,7 @@ pub(super) fn alarms(b: &mut Builder<'_>) {
         b.section("Alarms.".to_string());
     }
     for a in &model.alarms {
-        let (namespace, metric, statistic, dimension) = match a.metric {
-            AlarmMetric::Errors => ("AWS/Lambda", "Errors", "Sum", "FunctionName"),
-            AlarmMetric::Throttles => ("AWS/Lambda", "Throttles", "Sum", "FunctionName"),
-            AlarmMetric::Duration => ("AWS/Lambda", "Duration", "Maximum", "FunctionName"),
-            AlarmMetric::DeadLetterDepth => (
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesVisible",
-                "Maximum",
-                "QueueName",
-            ),
-        };
+        let (namespace, metric, statistic, dimension) = crate::targets::aws::alarm_metric(a.metric);
         let value = match a.target.kind {
             Kind::Queue => b.of(Kind::Queue, &a.target.name, "name"),
             _ => b.of(Kind::Function, &a.target.name, "function_name"),
