@@ -11,10 +11,12 @@
 //! installed). The compile's stages, in order, sum to the in-process compile: `parse`, `read`,
 //! `model`, `drop/yaml+spec` (what `updraft::load` frees), `graph`, `access`, then what
 //! `Target::compile` does in its default `--split auto`: `lower/cloudformation`, `emit/json` (the
-//! one template, whose size is one of the budgets), and when it is over a budget `split` (the
-//! nested stacks) and `emit/stacks` (their bytes), then `drop/template`; last `drop/rest`
+//! one template, only when the resource, output and parameter counts are within budget: its
+//! size is then the last budget), and when over a budget `split` (the nested stacks) and
+//! `emit/stacks` (their bytes), then `drop/template`; last `drop/rest`
 //! (what the process frees on exit; writing the files is not timed). Timed on their own,
-//! outside the sum: `lint` (`updraft lint`), `emit/yaml` (`--format yaml`),
+//! outside the sum: `lint` (`updraft lint`), `emit/one-template` (the unsplit template as JSON,
+//! as `--split never` writes it), `emit/yaml` (`--format yaml`),
 //! `compile/cloudformation` (the whole `Target::compile`, a cross-check) and
 //! `compile/terraform|knative` when they compile the app (Knative on the `--code image
 //! --no-alarm` variant), reported as skipped with their message when not. CPU time is the thread's
@@ -306,18 +308,24 @@ fn profile(n: usize, runs: usize) -> Sized {
             || cloudformation::lower_owned(&input).unwrap(),
         );
         track();
-        let single = p.stage(
-            "emit/json",
-            "emit::json of the one template (its size is a budget)",
-            || updraft::emit::json(&template),
-        );
-        track();
-        json_bytes = single.len();
+        // The counts decide most splits without serializing the one template (as compile
+        // does); when they do not, its size does.
         let resources = template.resources.len();
-        let over = template.resources.len() > cloudformation::MAX_RESOURCES
+        let over_counts = resources > cloudformation::MAX_RESOURCES
             || template.outputs.len() > cloudformation::MAX_OUTPUTS
-            || template.parameters.len() > cloudformation::MAX_PARAMETERS
-            || single.len() > cloudformation::MAX_BODY_BYTES;
+            || template.parameters.len() > cloudformation::MAX_PARAMETERS;
+        let single = if over_counts {
+            Vec::new()
+        } else {
+            let single = p.stage(
+                "emit/json",
+                "emit::json of the one template (when the counts are within budget)",
+                || updraft::emit::json(&template),
+            );
+            track();
+            single
+        };
+        let over = over_counts || single.len() > cloudformation::MAX_BODY_BYTES;
         let written: Vec<Vec<u8>> = if over {
             let stacks = p.stage(
                 "split",
@@ -407,6 +415,13 @@ fn profile(n: usize, runs: usize) -> Sized {
         drop(report);
         let template =
             updraft::targets::cloudformation::lower(&prepared.input(Format::Yaml)).unwrap();
+        let json = p.stage(
+            "emit/one-template",
+            "emit::json of the one unsplit template (--split never)",
+            || updraft::emit::json(&template),
+        );
+        json_bytes = json.len();
+        drop(json);
         let yaml = p.stage(
             "emit/yaml",
             "emit::yaml: template model to YAML (--format yaml)",
