@@ -160,6 +160,17 @@ impl Model {
         find(&self.secrets, name, |s| &s.name)
     }
 
+    /// How long gateway access logs are kept: as long as the longest function log retention,
+    /// else 30 days.
+    #[must_use]
+    pub fn access_log_days(&self) -> u32 {
+        self.functions
+            .iter()
+            .filter_map(|f| f.log_retention.as_ref().map(|r| r.value))
+            .max()
+            .unwrap_or(30)
+    }
+
     /// The auths that guard at least one route of a gateway, sorted.
     #[must_use]
     pub fn route_auths(&self, gateway: &str) -> Vec<&str> {

@@ -362,7 +362,7 @@ fn gateways(b: &mut Builder<'_>) {
             logs.clone(),
             Resource::new(
                 "AWS::Logs::LogGroup",
-                json!({ "LogGroupName": format!("/aws/http-api/{}", b.name(Kind::Gateway, &g.name)), "RetentionInDays": access_log_days(b) }),
+                json!({ "LogGroupName": format!("/aws/http-api/{}", b.name(Kind::Gateway, &g.name)), "RetentionInDays": b.model.access_log_days() }),
             ),
         );
         let mut stage = json!({
@@ -432,16 +432,6 @@ fn gateways(b: &mut Builder<'_>) {
             )),
         );
     }
-}
-
-/// Access logs are kept as long as the app keeps function logs (the longest), else 30 days.
-fn access_log_days(b: &Builder<'_>) -> u32 {
-    b.model
-        .functions
-        .iter()
-        .filter_map(|f| f.log_retention.as_ref().map(|r| r.value))
-        .max()
-        .unwrap_or(30)
 }
 
 pub(super) fn authorizer_id(gateway: &str, auth: &str) -> String {

@@ -385,16 +385,6 @@ fn auths(b: &mut Builder<'_>) {
     }
 }
 
-/// Access logs are kept as long as the app keeps function logs (the longest), else 30 days.
-fn access_log_days(b: &Builder<'_>) -> u32 {
-    b.model
-        .functions
-        .iter()
-        .filter_map(|f| f.log_retention.as_ref().map(|r| r.value))
-        .max()
-        .unwrap_or(30)
-}
-
 /// The methods a gateway's CORS allows: the spec's, else those of its routes.
 fn cors_methods(b: &Builder<'_>, gateway: &str, cors: &Cors) -> Vec<String> {
     if !cors.methods.is_empty() {
@@ -458,7 +448,7 @@ fn gateways(b: &mut Builder<'_>) {
 
         let mut body = Body::new();
         body.attr("name", format!("/aws/http-api/{physical}"))
-            .attr("retention_in_days", access_log_days(b))
+            .attr("retention_in_days", b.model.access_log_days())
             .attr("tags", tags());
         let logs = b.resource(
             "aws_cloudwatch_log_group",
