@@ -121,3 +121,19 @@ pub fn checker(name: &str) -> Option<PathBuf> {
     }
     Some(bin)
 }
+
+/// A valid spec (in a stage) through the one entry point; panics with the rendered
+/// diagnostics when it is invalid.
+pub fn compilation(file: &SourceFile, stage: Option<&str>) -> updraft::Compilation {
+    let options = updraft::Options {
+        stage: stage.map(str::to_string),
+        ..updraft::Options::default()
+    };
+    updraft::Compilation::new(file, &options).unwrap_or_else(|d| {
+        panic!(
+            "{} (stage {stage:?}) is invalid:\n{}",
+            file.name(),
+            updraft::diag::render::human(Some(file), &d, false)
+        )
+    })
+}
