@@ -176,65 +176,49 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error, limits: Limits) ->
             .map_or(start, |c| start + c.len_utf8());
         Some(Span::new(start, end))
     });
-    let lower = message.to_lowercase();
     let budget = "updraft refuses input that expands past its limits: write the values out instead of \
                   nesting or aliasing them";
-    let (code, rewritten, help): (Code, Option<String>, &str) = if lower.contains("documents")
-        && lower.contains("budget")
-    {
-        (
+    let (code, rewritten, help): (Code, Option<String>, &str) = match ErrorKind::of(err) {
+        ErrorKind::SeveralDocuments => (
             Code::YamlSyntax,
             Some("the file holds more than one YAML document".into()),
             "a spec is one document: remove the second `---` and what follows, or move it to its own file",
-        )
-    } else if lower.contains("recursion limit") || lower.contains("depth") {
-        (
+        ),
+        ErrorKind::TooDeep => (
             Code::InputOverBudget,
             Some(format!(
                 "the file nests values deeper than {} levels",
                 limits.max_depth
             )),
             budget,
-        )
-    } else if lower.contains("alias") {
-        (
+        ),
+        ErrorKind::TooManyAliases => (
             Code::InputOverBudget,
             Some(
                 "the file's aliases expand to more values than updraft reads (an alias bomb?)"
                     .into(),
             ),
             budget,
-        )
-    } else if lower.contains("budget") {
-        (
+        ),
+        ErrorKind::TooManyNodes => (
             Code::InputOverBudget,
             Some(format!(
                 "the file holds more than {} values",
                 limits.max_nodes
             )),
             budget,
-        )
-    } else if lower.contains("duplicate") {
-        let key = message.split_once("key: ").map(|(_, rest)| {
-            rest.split(", set ")
-                .next()
-                .unwrap_or(rest)
-                .trim()
-                .to_string()
-        });
-        (
+        ),
+        ErrorKind::DuplicateKey(key) => (
             Code::DuplicateKey,
             key.map(|k| format!("duplicate key `{k}`")),
             "remove one of the two entries; a YAML mapping holds one value per key",
-        )
-    } else if lower.contains("utf") {
-        (Code::InvalidEncoding, None, "save the file as UTF-8 text")
-    } else {
-        (
+        ),
+        ErrorKind::NotUtf8 => (Code::InvalidEncoding, None, "save the file as UTF-8 text"),
+        ErrorKind::Syntax => (
             Code::YamlSyntax,
             None,
             "check indentation and quoting near this point",
-        )
+        ),
     };
     let message = rewritten.unwrap_or(message);
     let message = first_line(&message);
@@ -243,6 +227,58 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error, limits: Limits) ->
         diag = diag.with_label(span, "here");
     }
     diag.with_help(help)
+}
+
+/// What went wrong, read from serde-saphyr's error variants (never from its message text).
+#[derive(Debug, PartialEq, Eq)]
+enum ErrorKind {
+    SeveralDocuments,
+    TooDeep,
+    TooManyAliases,
+    TooManyNodes,
+    DuplicateKey(Option<String>),
+    NotUtf8,
+    Syntax,
+}
+
+impl ErrorKind {
+    fn of(err: &serde_saphyr::Error) -> ErrorKind {
+        use serde_saphyr::Error as E;
+        use serde_saphyr::budget::BudgetBreach as B;
+        match err.without_snippet() {
+            E::MultipleDocuments { .. }
+            | E::Budget {
+                breach: B::Documents { .. },
+                ..
+            } => ErrorKind::SeveralDocuments,
+            E::Budget {
+                breach: B::Depth { .. } | B::InclusionDepth { .. },
+                ..
+            }
+            | E::AliasReplayStackDepthExceeded { .. } => ErrorKind::TooDeep,
+            E::Budget {
+                breach: B::Aliases { .. } | B::Anchors { .. },
+                ..
+            }
+            | E::AliasReplayCounterOverflow { .. }
+            | E::AliasReplayLimitExceeded { .. }
+            | E::AliasExpansionLimitExceeded { .. } => ErrorKind::TooManyAliases,
+            E::Budget { .. } => ErrorKind::TooManyNodes,
+            E::AliasError { error, .. } => ErrorKind::of(error),
+            E::ExternalMessage { source, .. } => match source.as_ref() {
+                serde_saphyr::ExternalMessageSource::Parser(scan)
+                    if *scan.kind()
+                        == serde_saphyr::granit_parser::ErrorKind::RecursionLimitExceeded =>
+                {
+                    ErrorKind::TooDeep
+                }
+                _ => ErrorKind::Syntax,
+            },
+            E::DuplicateMappingKey { key, .. } => ErrorKind::DuplicateKey(key.clone()),
+            E::InvalidUtf8Input | E::BinaryNotUtf8 { .. } => ErrorKind::NotUtf8,
+            _ => ErrorKind::Syntax,
+        }
+    }
 }
 
 fn first_line(message: &str) -> String {
