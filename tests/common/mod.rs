@@ -77,8 +77,20 @@ pub fn examples() -> Vec<Fixture> {
         .collect()
 }
 
-/// A reviewed snapshot under `snapshots/<group>/`.
+/// A reviewed snapshot under `snapshots/<group>/`. With `UPDRAFT_SNAPSHOT_LOG` set (as
+/// `.ci/run` sets it), its path is appended to that file, so that CI can reject snapshot files
+/// no test asserts any more (`scripts/check-snapshots`).
 pub fn snapshot(group: &str, name: &str, text: &str) {
+    if let Some(log) = std::env::var_os("UPDRAFT_SNAPSHOT_LOG") {
+        use std::io::Write as _;
+        let line = format!("snapshots/{group}/{name}.snap\n");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(line.as_bytes()))
+            .unwrap_or_else(|e| panic!("UPDRAFT_SNAPSHOT_LOG: {e}"));
+    }
     insta::with_settings!({
         snapshot_path => root().join("snapshots").join(group),
         prepend_module_to_snapshot => false,
