@@ -391,3 +391,39 @@ fn targets_come_from_the_registry_and_refuse_options_they_do_not_take() {
     assert_eq!(status, ExitStatus::Failure);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_diagnostic_on_a_very_long_line_is_printed_with_its_position_not_a_panic() {
+    // miette panicked drawing a label past column 65,535 (exit 101 from every command).
+    let dir = std::env::temp_dir().join(format!("updraft-long-line-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("updraft.yaml");
+    let long = "a".repeat(70_000);
+    std::fs::write(
+        &spec,
+        format!(
+            "app: a\nfunctions:\n  f: {{ handler: x.y, description: \"{long}\", runtime: nodejs99.x }}\n"
+        ),
+    )
+    .unwrap();
+    let spec = spec.display().to_string();
+    let commands: [&[&str]; 5] = [
+        &["check", &spec],
+        &["lint", &spec],
+        &["compile", &spec, "--target", "terraform", "--out", "never"],
+        &["graph", &spec],
+        &["explain-access", "f", &spec],
+    ];
+    for args in commands {
+        let (status, _, err) = updraft(args);
+        assert_eq!(status, ExitStatus::Error, "{args:?}: {err}");
+        assert!(
+            err.contains("`nodejs99.x` is not a supported runtime")
+                && err.contains(&format!("at {spec}:3:70048")),
+            "{args:?}: {}",
+            &err[..err.len().min(2_000)]
+        );
+    }
+    assert!(!std::path::Path::new("never").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
