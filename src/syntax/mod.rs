@@ -192,13 +192,45 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error, limits: Limits) ->
             )),
             budget,
         ),
+        ErrorKind::AliasBomb => (
+            Code::InputOverBudget,
+            Some(format!(
+                "the file's aliases expand to more than {} values (an alias bomb?)",
+                limits.max_alias_events
+            )),
+            budget,
+        ),
         ErrorKind::TooManyAliases => (
             Code::InputOverBudget,
-            Some(
-                "the file's aliases expand to more values than updraft reads (an alias bomb?)"
-                    .into(),
-            ),
+            Some(format!(
+                "the file uses more than {} aliases",
+                limits.max_aliases
+            )),
             budget,
+        ),
+        ErrorKind::TooManyAnchors => (
+            Code::InputOverBudget,
+            Some(format!(
+                "the file defines more than {} anchors",
+                limits.max_aliases
+            )),
+            budget,
+        ),
+        ErrorKind::UnknownAnchor => (
+            Code::YamlSyntax,
+            Some(match alias_at(file, span) {
+                Some(alias) => format!("alias `*{alias}` refers to no anchor"),
+                None => "an alias refers to no anchor".into(),
+            }),
+            "define the anchor (`&name value`) before the alias that uses it, or write the value out",
+        ),
+        ErrorKind::CyclicAlias => (
+            Code::YamlSyntax,
+            Some(match alias_at(file, span) {
+                Some(alias) => format!("alias `*{alias}` is used inside its own anchor"),
+                None => "an alias is used inside its own anchor".into(),
+            }),
+            "a value cannot contain itself: write the inner value out",
         ),
         ErrorKind::TooManyNodes => (
             Code::InputOverBudget,
@@ -229,12 +261,25 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error, limits: Limits) ->
     diag.with_help(help)
 }
 
+/// The alias name (without `*`) written at the start of `span`, if one is.
+fn alias_at(file: &SourceFile, span: Option<Span>) -> Option<&str> {
+    let rest = file.text().get(span?.start as usize..)?.strip_prefix('*')?;
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
 /// What went wrong, read from serde-saphyr's error variants (never from its message text).
 #[derive(Debug, PartialEq, Eq)]
 enum ErrorKind {
     SeveralDocuments,
     TooDeep,
+    AliasBomb,
     TooManyAliases,
+    TooManyAnchors,
+    UnknownAnchor,
+    CyclicAlias,
     TooManyNodes,
     DuplicateKey(Option<String>),
     NotUtf8,
@@ -257,12 +302,16 @@ impl ErrorKind {
             }
             | E::AliasReplayStackDepthExceeded { .. } => ErrorKind::TooDeep,
             E::Budget {
-                breach: B::Aliases { .. } | B::Anchors { .. },
+                breach: B::Aliases { .. },
                 ..
-            }
-            | E::AliasReplayCounterOverflow { .. }
+            } => ErrorKind::TooManyAliases,
+            E::Budget {
+                breach: B::Anchors { .. },
+                ..
+            } => ErrorKind::TooManyAnchors,
+            E::AliasReplayCounterOverflow { .. }
             | E::AliasReplayLimitExceeded { .. }
-            | E::AliasExpansionLimitExceeded { .. } => ErrorKind::TooManyAliases,
+            | E::AliasExpansionLimitExceeded { .. } => ErrorKind::AliasBomb,
             E::Budget { .. } => ErrorKind::TooManyNodes,
             E::AliasError { error, .. } => ErrorKind::of(error),
             E::ExternalMessage { source, .. } => match source.as_ref() {
@@ -274,6 +323,8 @@ impl ErrorKind {
                 }
                 _ => ErrorKind::Syntax,
             },
+            E::UnknownAnchor { .. } => ErrorKind::UnknownAnchor,
+            E::RecursiveReferencesRequireWeakTypes { .. } => ErrorKind::CyclicAlias,
             E::DuplicateMappingKey { key, .. } => ErrorKind::DuplicateKey(key.clone()),
             E::InvalidUtf8Input | E::BinaryNotUtf8 { .. } => ErrorKind::NotUtf8,
             _ => ErrorKind::Syntax,
