@@ -281,9 +281,9 @@ pub const KUBERNETES_LABEL_LENGTH: usize = 63;
 /// names, RFC 1123 subdomain names ("no more than 253 characters").
 pub const KUBERNETES_SUBDOMAIN_LENGTH: usize = 253;
 
-/// `13007` → `13,007`: how limits are written in messages.
+/// `13007` → `13,007`: how limits are written in messages (`n` is a whole number).
 #[must_use]
-pub fn thousands(n: u64) -> String {
+pub fn thousands(n: impl std::fmt::Display) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -328,5 +328,93 @@ mod tests {
         assert!(DYNAMODB_STREAM_BATCH_SIZE.contains(DYNAMODB_STREAM_DEFAULT_BATCH_SIZE));
         const { assert!(KNATIVE_MAX_TIMEOUT_SECONDS < LAMBDA_TIMEOUT_SECONDS.max) };
         assert!(LOG_RETENTION_DAYS.is_sorted());
+    }
+
+    /// Prose that repeats a limit (code summaries, doc pages, schema descriptions) cannot
+    /// read the table: this keeps it saying the table's numbers.
+    #[test]
+    fn prose_states_the_limits_of_the_table() {
+        use crate::diag::Code;
+        let schema: serde_json::Value =
+            serde_json::from_str(&crate::schema::generate()).expect("schema is JSON");
+        let description = |def: &str, prop: &str| {
+            schema["definitions"][def]["properties"][prop]["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let doc = |code: Code| code.doc().to_string();
+        let memory = LAMBDA_MEMORY_MB;
+        let storage = LAMBDA_EPHEMERAL_STORAGE_MB;
+        let cases: Vec<(String, Vec<String>)> = vec![
+            (
+                Code::MemoryOutOfRange.summary().into(),
+                vec![memory.min.to_string(), thousands(memory.max)],
+            ),
+            (
+                doc(Code::MemoryOutOfRange),
+                vec![memory.min.to_string(), thousands(memory.max)],
+            ),
+            (
+                description("Function", "memory"),
+                vec![memory.min.to_string(), memory.max.to_string()],
+            ),
+            (
+                description("Defaults", "memory"),
+                vec![memory.min.to_string(), memory.max.to_string()],
+            ),
+            (
+                description("Function", "ephemeral_storage"),
+                vec![storage.min.to_string(), storage.max.to_string()],
+            ),
+            (
+                description("Function", "retries"),
+                vec![
+                    LAMBDA_RETRIES.min.to_string(),
+                    LAMBDA_RETRIES.max.to_string(),
+                ],
+            ),
+            (
+                description("QueueDeadLetter", "max_receives"),
+                vec![
+                    SQS_MAX_RECEIVES.min.to_string(),
+                    SQS_MAX_RECEIVES.max.to_string(),
+                ],
+            ),
+            (
+                description("QueueEvent", "batch_size"),
+                vec![
+                    SQS_BATCH_SIZE.max.to_string(),
+                    SQS_DEFAULT_BATCH_SIZE.to_string(),
+                ],
+            ),
+            (
+                description("TableEvent", "batch_size"),
+                vec![
+                    DYNAMODB_STREAM_BATCH_SIZE.max.to_string(),
+                    DYNAMODB_STREAM_DEFAULT_BATCH_SIZE.to_string(),
+                ],
+            ),
+            (
+                doc(Code::TimeoutOutOfRange),
+                vec![LAMBDA_TIMEOUT_SECONDS.max.to_string()],
+            ),
+            (
+                Code::TimeoutOverTargetLimit.summary().into(),
+                vec![
+                    format!("Lambda {} s", LAMBDA_TIMEOUT_SECONDS.max),
+                    format!("Knative {} s", KNATIVE_MAX_TIMEOUT_SECONDS),
+                ],
+            ),
+            (
+                Code::PolicyTooLarge.summary().into(),
+                vec![thousands(IAM_ROLE_INLINE_POLICY_CHARS)],
+            ),
+        ];
+        for (text, wanted) in cases {
+            for w in wanted {
+                assert!(text.contains(&w), "`{text}` does not say {w}");
+            }
+        }
     }
 }

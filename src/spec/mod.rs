@@ -9,6 +9,7 @@ use read::{Map, Spanned, spec_enum, spec_struct};
 pub use values::{Duration, EnvValue, Event, Json, Schedule, Use};
 
 use crate::diag::Diagnostic;
+use crate::limits;
 use crate::syntax::Node;
 
 spec_struct! {
@@ -52,7 +53,7 @@ spec_struct! {
         /// Language runtime, for example `nodejs24.x`, `python3.12`, `java21`, `provided.al2023`.
         pub runtime: Option<Spanned<String>>,
         /// Memory in MB, 128 to 10240. More memory also gives more CPU.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Longest a single invocation may run, for example `10s` or `5m` (at most `15m`).
         pub timeout: Option<Spanned<Duration>>,
@@ -63,7 +64,7 @@ spec_struct! {
         /// How long logs are kept, in days, for example `14d` (one of the values CloudWatch Logs offers).
         pub log_retention: Option<Spanned<Duration>>,
         /// Temporary disk (`/tmp`) in MB, 512 to 10240.
-        #[schemars(range(min = 512, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables given to every function. Values may hold references such as `${tables.orders.name}`.
         pub env: Map<Spanned<EnvValue>>,
@@ -77,7 +78,7 @@ spec_struct! {
         /// Runtime for every function in this stage.
         pub runtime: Option<Spanned<String>>,
         /// Memory in MB for every function in this stage.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Timeout for every function in this stage.
         pub timeout: Option<Spanned<Duration>>,
@@ -88,7 +89,7 @@ spec_struct! {
         /// Log retention for every function in this stage.
         pub log_retention: Option<Spanned<Duration>>,
         /// Temporary disk in MB for every function in this stage.
-        #[schemars(range(min = 512, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables added to (or replacing) the defaults in this stage.
         pub env: Map<Spanned<EnvValue>>,
@@ -102,7 +103,7 @@ spec_struct! {
     "a stage function override"
     pub struct StageFunction {
         /// Memory in MB.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Timeout.
         pub timeout: Option<Spanned<Duration>>,
@@ -130,14 +131,14 @@ spec_struct! {
         /// Language runtime; default from `defaults.runtime`.
         pub runtime: Option<Spanned<String>>,
         /// Memory in MB, 128 to 10240.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Longest a single invocation may run, for example `30s`; at most `15m`.
         pub timeout: Option<Spanned<Duration>>,
         /// Processor architecture.
         pub architecture: Option<Spanned<Architecture>>,
         /// Temporary disk (`/tmp`) in MB, 512 to 10240.
-        #[schemars(range(min = 512, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables. Values may reference resources: `${tables.orders.name}`,
         /// `${queues.jobs.url}`, `${gateways.api.url}`, `${secrets.token.arn}`; write `$${` for a literal `${`.
@@ -150,7 +151,7 @@ spec_struct! {
         /// What triggers the function: `http`, `schedule`, `queue`, `topic`, `bucket`, `table`, `iot`.
         pub events: Vec<Spanned<Event>>,
         /// How many times a failed asynchronous invocation is retried, 0 to 2.
-        #[schemars(range(min = 0, max = 2))]
+        #[schemars(range(min = limits::LAMBDA_RETRIES.min, max = limits::LAMBDA_RETRIES.max))]
         pub retries: Option<Spanned<u32>>,
         /// A queue or topic that receives events the function failed to process asynchronously.
         pub dead_letter: Option<Spanned<String>>,
@@ -437,7 +438,7 @@ spec_struct! {
         /// The queue that receives failed messages.
         pub queue: Spanned<String>,
         /// Receives before a message moves to the dead letter queue, 1 to 1000.
-        #[schemars(range(min = 1, max = 1000))]
+        #[schemars(range(min = limits::SQS_MAX_RECEIVES.min, max = limits::SQS_MAX_RECEIVES.max))]
         pub max_receives: Spanned<u32>,
     }
 }
@@ -615,7 +616,7 @@ spec_struct! {
         /// The queue.
         pub name: Spanned<String>,
         /// Messages per invocation, 1 to 10000; default 10.
-        #[schemars(range(min = 1, max = 10000))]
+        #[schemars(range(min = limits::SQS_BATCH_SIZE.min, max = limits::SQS_BATCH_SIZE.max))]
         pub batch_size: Option<Spanned<u32>>,
         /// How long to gather a batch, up to `5m`.
         pub window: Option<Spanned<Duration>>,
@@ -668,7 +669,7 @@ spec_struct! {
         /// Where a new consumer starts; default `latest`.
         pub starting_position: Option<Spanned<StartingPosition>>,
         /// Records per invocation, 1 to 10000; default 100.
-        #[schemars(range(min = 1, max = 10000))]
+        #[schemars(range(min = limits::DYNAMODB_STREAM_BATCH_SIZE.min, max = limits::DYNAMODB_STREAM_BATCH_SIZE.max))]
         pub batch_size: Option<Spanned<u32>>,
     }
 }

@@ -303,8 +303,8 @@ impl Checker {
         ) {
             self.error(d.with_help(format!(
                 "Lambda functions take {} to {} MB, in steps of 1 MB",
-                thousands(limit.min.into()),
-                thousands(limit.max.into())
+                thousands(limit.min),
+                thousands(limit.max)
             )));
         }
         memory

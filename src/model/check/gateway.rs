@@ -101,7 +101,7 @@ impl Checker {
                 )
                 .with_help(format!(
                     "the account-wide default quota is {} requests per second",
-                    thousands(u64::from(max))
+                    thousands(max)
                 )),
             );
         }
