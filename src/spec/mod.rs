@@ -12,6 +12,18 @@ use crate::diag::Diagnostic;
 use crate::limits;
 use crate::syntax::Node;
 
+/// Makes an `env` mapping's schema accept only the names Lambda accepts: its pattern, and
+/// none of the names the runtime reserves.
+fn env_names(schema: &mut schemars::Schema) {
+    schema.insert(
+        "propertyNames".into(),
+        serde_json::json!({
+            "pattern": limits::LAMBDA_ENV_NAME_PATTERN,
+            "not": { "enum": limits::LAMBDA_RESERVED_ENV },
+        }),
+    );
+}
+
 spec_struct! {
     /// An updraft spec: one serverless app. Only `app` is required.
     "the spec"
@@ -67,6 +79,7 @@ spec_struct! {
         #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables given to every function. Values may hold references such as `${tables.orders.name}`.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
     }
 }
@@ -92,6 +105,7 @@ spec_struct! {
         #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables added to (or replacing) the defaults in this stage.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
         /// Per-function overrides in this stage, by function name.
         pub functions: Map<StageFunction>,
@@ -108,6 +122,7 @@ spec_struct! {
         /// Timeout.
         pub timeout: Option<Spanned<Duration>>,
         /// Environment variables added to (or replacing) the function's own.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
         /// Concurrent executions reserved for (and capped at) this function.
         pub reserved_concurrency: Option<Spanned<u32>>,
@@ -142,6 +157,7 @@ spec_struct! {
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables. Values may reference resources: `${tables.orders.name}`,
         /// `${queues.jobs.url}`, `${gateways.api.url}`, `${secrets.token.arn}`; write `$${` for a literal `${`.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
         /// Resources the function reaches, each with an access level: tables `read | write | read_write`,
         /// buckets `read | write | read_write | delete` (optionally `{ access, prefix }`), queues

@@ -24,24 +24,10 @@ const SECTIONS: [Kind; 8] = [
     Kind::Secret,
 ];
 
-/// Why `name` cannot name an environment variable, as a whole diagnostic.
+/// Why `key` cannot name an environment variable, as a whole diagnostic: Lambda's pattern
+/// ([`limits::LAMBDA_ENV_NAME_PATTERN`]) and its reserved names.
 fn invalid_env_name(key: &Spanned<String>) -> Option<Diagnostic> {
     let k = key.value.as_str();
-    let valid = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        return Some(
-            Diagnostic::new(
-                Code::InvalidName,
-                format!("`{k}` is not an environment variable name"),
-            )
-            .with_label(
-                key.span,
-                "letters, digits and `_`, not starting with a digit",
-            )
-            .with_help("use a name such as `TABLE_NAME`"),
-        );
-    }
     if limits::LAMBDA_RESERVED_ENV.contains(&k) {
         return Some(
             Diagnostic::new(
@@ -52,10 +38,62 @@ fn invalid_env_name(key: &Spanned<String>) -> Option<Diagnostic> {
             .with_help("choose another name; the runtime provides this variable itself"),
         );
     }
-    None
+    if limits::is_lambda_env_name(k) {
+        return None;
+    }
+    let (label, help) = env_name_problem(k);
+    Some(
+        Diagnostic::new(
+            Code::InvalidName,
+            format!("`{k}` is not an environment variable name"),
+        )
+        .with_label(key.span, label)
+        .with_help(help),
+    )
+}
+
+/// What is wrong with a name that does not match Lambda's pattern (label), and a fix (help).
+fn env_name_problem(k: &str) -> (&'static str, String) {
+    let unprefixed = k.trim_start_matches('_');
+    let underscored = k.replace('-', "_");
+    if k.starts_with('_') {
+        (
+            "starts with `_`; Lambda takes names that start with a letter",
+            if limits::is_lambda_env_name(unprefixed) {
+                format!("try `{unprefixed}`")
+            } else {
+                "start the name with a letter, for example `TABLE_NAME`".to_string()
+            },
+        )
+    } else if k.len() == 1 && limits::is_lambda_env_name(&format!("{k}_")) {
+        (
+            "one character; Lambda takes names of at least two",
+            "use a longer name, for example `TABLE_NAME`".to_string(),
+        )
+    } else if limits::is_lambda_env_name(&underscored) {
+        (
+            "letters, digits and `_`, not starting with a digit",
+            format!("try `{underscored}`"),
+        )
+    } else {
+        (
+            "letters, digits and `_`, not starting with a digit",
+            "use a name such as `TABLE_NAME`".to_string(),
+        )
+    }
 }
 
 impl Checker {
+    /// Checks the names of an `env` mapping that may not reach any function (a stage not
+    /// chosen, an override of an undeclared function): every name is checked where written.
+    pub(super) fn env_names(&mut self, env: &Map<Spanned<spec::EnvValue>>) {
+        for (key, _) in env.iter() {
+            if let Some(d) = invalid_env_name(key) {
+                self.error(d);
+            }
+        }
+    }
+
     /// The variables of every layer, later layers replacing earlier ones.
     pub(super) fn env(
         &mut self,

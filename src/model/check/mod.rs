@@ -247,9 +247,10 @@ impl Checker {
     }
 
     /// Checks settings that `defaults` and stages give every function, even when no
-    /// function inherits them yet.
+    /// function inherits them yet (or the stage is not the one chosen).
     fn shared_layers(&mut self, spec: &Spec) {
         if let Some(d) = &spec.defaults {
+            self.env_names(&d.env);
             self.shared_settings(
                 d.memory.as_ref(),
                 d.timeout.as_ref(),
@@ -258,6 +259,10 @@ impl Checker {
             );
         }
         for (_, s) in spec.stages.iter() {
+            self.env_names(&s.env);
+            for (_, o) in s.functions.iter() {
+                self.env_names(&o.env);
+            }
             self.shared_settings(
                 s.memory.as_ref(),
                 s.timeout.as_ref(),
