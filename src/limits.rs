@@ -407,6 +407,25 @@ mod tests {
                 ],
             ),
             (
+                description("Throttle", "rate"),
+                vec![HTTP_API_THROTTLE_RATE_MAX.to_string()],
+            ),
+            (
+                description("Throttle", "burst"),
+                vec![
+                    HTTP_API_THROTTLE_BURST.min.to_string(),
+                    HTTP_API_THROTTLE_BURST.max.to_string(),
+                ],
+            ),
+            (
+                description("Capacity", "read"),
+                vec![DYNAMODB_CAPACITY_UNITS.max.to_string()],
+            ),
+            (
+                description("Alarm", "evaluation_periods"),
+                vec![ALARM_EVALUATION_PERIODS.max.to_string()],
+            ),
+            (
                 Code::PolicyTooLarge.summary().into(),
                 vec![thousands(IAM_ROLE_INLINE_POLICY_CHARS)],
             ),

@@ -299,9 +299,11 @@ spec_struct! {
     /// Steady-state request rate and burst for a gateway.
     "throttle settings"
     pub struct Throttle {
-        /// Requests per second, sustained.
+        /// Requests per second, sustained: above 0, at most 10000.
+        #[schemars(range(max = limits::HTTP_API_THROTTLE_RATE_MAX), extend("exclusiveMinimum" = 0))]
         pub rate: Spanned<f64>,
-        /// Requests allowed in a burst.
+        /// Requests allowed in a burst, 0 to 5000.
+        #[schemars(range(min = limits::HTTP_API_THROTTLE_BURST.min, max = limits::HTTP_API_THROTTLE_BURST.max))]
         pub burst: Spanned<u32>,
     }
 }
@@ -420,9 +422,11 @@ spec_struct! {
     /// Provisioned capacity units.
     "capacity"
     pub struct Capacity {
-        /// Read capacity units.
+        /// Read capacity units, 1 to 40000.
+        #[schemars(range(min = limits::DYNAMODB_CAPACITY_UNITS.min, max = limits::DYNAMODB_CAPACITY_UNITS.max))]
         pub read: Spanned<u32>,
-        /// Write capacity units.
+        /// Write capacity units, 1 to 40000.
+        #[schemars(range(min = limits::DYNAMODB_CAPACITY_UNITS.min, max = limits::DYNAMODB_CAPACITY_UNITS.max))]
         pub write: Spanned<u32>,
     }
 }
@@ -564,7 +568,8 @@ spec_struct! {
         pub threshold: Spanned<f64>,
         /// Length of one evaluation period, for example `5m`; default `5m`.
         pub period: Option<Spanned<Duration>>,
-        /// Periods in a row over the threshold before the alarm fires; default 1.
+        /// Periods in a row over the threshold before the alarm fires, 1 to 100; default 1.
+        #[schemars(range(min = limits::ALARM_EVALUATION_PERIODS.min, max = limits::ALARM_EVALUATION_PERIODS.max))]
         pub evaluation_periods: Option<Spanned<u32>>,
         /// A topic notified when the alarm fires.
         pub notify: Option<Spanned<String>>,

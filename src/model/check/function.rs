@@ -84,13 +84,7 @@ impl Checker {
                 |d| d.tracing.as_ref(),
             )
             .unwrap_or(Setting::new(false, Span::default()));
-        let log_retention = layers
-            .pick(
-                |f| f.log_retention.as_ref(),
-                |s| s.log_retention.as_ref(),
-                |d| d.log_retention.as_ref(),
-            )
-            .and_then(|r| self.log_retention(&r));
+        let log_retention = self.function_log_retention(layers);
         let env = self.function_env(layers);
         let uses = f
             .uses
@@ -106,10 +100,8 @@ impl Checker {
             self.range(r, limits::LAMBDA_RETRIES, "retries", Code::OutOfRange);
             Setting::new(r.value, r.span)
         });
-        let dead_letter = f
-            .dead_letter
-            .as_ref()
-            .and_then(|d| self.function_dead_letter(d, sections.spec));
+        let dead_letter =
+            (f.dead_letter.as_ref()).and_then(|d| self.function_dead_letter(d, sections.spec));
         let (reserved_concurrency, provisioned_concurrency) = self.concurrency(layers);
         let permissions = f
             .permissions
@@ -364,6 +356,16 @@ impl Checker {
             Code::OutOfRange,
         );
         storage
+    }
+
+    fn function_log_retention(&mut self, layers: &Layers<'_>) -> Option<Setting<u32>> {
+        layers
+            .pick(
+                |f| f.log_retention.as_ref(),
+                |s| s.log_retention.as_ref(),
+                |d| d.log_retention.as_ref(),
+            )
+            .and_then(|r| self.log_retention(&r))
     }
 
     /// Environment variables of every layer: defaults, stage, function, stage override.
