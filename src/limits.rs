@@ -231,6 +231,35 @@ pub const ALARM_MAX_PERIOD_SECONDS: u64 = 86_400;
 /// Alarm period when the spec sets none.
 pub const ALARM_DEFAULT_PERIOD_SECONDS: u64 = 300;
 
+/// Length of an EventBridge rule name. Source: EventBridge PutRule `Name` ("1 to 64").
+pub const EVENTBRIDGE_RULE_NAME_LENGTH: usize = 64;
+
+/// Characters IAM and EventBridge append to a `name_prefix` (Terraform's unique suffix).
+/// Source: the Terraform AWS provider's `name_prefix` documentation (a 26-character suffix).
+pub const NAME_PREFIX_SUFFIX_LENGTH: usize = 26;
+
+/// How far back point-in-time recovery restores, in days. Source: DynamoDB Developer Guide,
+/// "Point-in-time recovery" ("any point in time during the last 35 days").
+pub const DYNAMODB_PITR_DAYS: u32 = 35;
+
+/// Memory at which a Lambda function has one full vCPU, in MB. Source: Lambda Developer
+/// Guide, "Configuring function memory" ("at 1,769 MB, a function has the equivalent of one
+/// vCPU").
+pub const LAMBDA_MB_PER_VCPU: u64 = 1769;
+
+// ---------------------------------------------------------------------------------------
+// CloudFormation
+// ---------------------------------------------------------------------------------------
+
+/// Resources in one template. Source: CloudFormation quotas ("Resources: 500").
+pub const CLOUDFORMATION_MAX_RESOURCES: usize = 500;
+
+/// Outputs in one template. Source: CloudFormation quotas ("Outputs: 200").
+pub const CLOUDFORMATION_MAX_OUTPUTS: usize = 200;
+
+/// Parameters in one template. Source: CloudFormation quotas ("Parameters: 200").
+pub const CLOUDFORMATION_MAX_PARAMETERS: usize = 200;
+
 // ---------------------------------------------------------------------------------------
 // IAM, S3, SNS, Secrets Manager
 // ---------------------------------------------------------------------------------------
