@@ -56,6 +56,29 @@ fn runtime_help(runtime: &str) -> String {
     )
 }
 
+/// Memory outside what Lambda takes, as a whole diagnostic, wherever the value is written.
+pub(super) fn memory_out_of_range(value: &Spanned<u32>) -> Option<Diagnostic> {
+    let limit = limits::LAMBDA_MEMORY_MB;
+    out_of_range(value, limit, "memory", Code::MemoryOutOfRange).map(|d| {
+        d.with_help(format!(
+            "Lambda functions take {} to {} MB, in steps of 1 MB",
+            thousands(limit.min),
+            thousands(limit.max)
+        ))
+    })
+}
+
+/// A timeout outside what Lambda runs, as a whole diagnostic; else its seconds.
+pub(super) fn timeout_out_of_range(value: &Spanned<spec::Duration>) -> Result<u64, Diagnostic> {
+    let limit = limits::LAMBDA_TIMEOUT_SECONDS;
+    duration_out_of_range(value, limit, "timeout", Code::TimeoutOutOfRange).map_err(|d| {
+        d.with_help(format!(
+            "a function runs at most {} minutes; move longer work to a queue-driven worker or a step function",
+            limit.max / 60
+        ))
+    })
+}
+
 impl Checker {
     pub(super) fn function(
         &mut self,
@@ -286,18 +309,8 @@ impl Checker {
                 limits::LAMBDA_DEFAULT_MEMORY_MB,
                 Span::default(),
             ));
-        let limit = limits::LAMBDA_MEMORY_MB;
-        if let Some(d) = out_of_range(
-            &Spanned::new(memory.value, memory.span),
-            limit,
-            "memory",
-            Code::MemoryOutOfRange,
-        ) {
-            self.error(d.with_help(format!(
-                "Lambda functions take {} to {} MB, in steps of 1 MB",
-                thousands(limit.min),
-                thousands(limit.max)
-            )));
+        if let Some(d) = memory_out_of_range(&Spanned::new(memory.value, memory.span)) {
+            self.error(d);
         }
         memory
     }
@@ -320,19 +333,10 @@ impl Checker {
         let Some(t) = setting else {
             return Setting::new(default, Span::default());
         };
-        let limit = limits::LAMBDA_TIMEOUT_SECONDS;
-        match duration_out_of_range(
-            &Spanned::new(t.value, t.span),
-            limit,
-            "timeout",
-            Code::TimeoutOutOfRange,
-        ) {
+        match timeout_out_of_range(&Spanned::new(t.value, t.span)) {
             Ok(seconds) => Setting::new(seconds, t.span),
             Err(d) => {
-                self.error(d.with_help(format!(
-                    "a function runs at most {} minutes; move longer work to a queue-driven worker or a step function",
-                    limit.max / 60
-                )));
+                self.error(d);
                 Setting::new(default, t.span)
             }
         }

@@ -279,21 +279,11 @@ impl Checker {
         storage: Option<&Spanned<u32>>,
         retention: Option<&Spanned<spec::Duration>>,
     ) {
-        if let Some(m) = memory {
-            self.range(
-                m,
-                limits::LAMBDA_MEMORY_MB,
-                "memory",
-                Code::MemoryOutOfRange,
-            );
+        if let Some(d) = memory.and_then(function::memory_out_of_range) {
+            self.error(d);
         }
-        if let Some(t) = timeout {
-            self.seconds(
-                t,
-                limits::LAMBDA_TIMEOUT_SECONDS,
-                "timeout",
-                Code::TimeoutOutOfRange,
-            );
+        if let Some(Err(d)) = timeout.map(function::timeout_out_of_range) {
+            self.error(d);
         }
         if let Some(e) = storage {
             self.range(
@@ -318,17 +308,17 @@ impl Checker {
     ) -> Vec<Function> {
         let mut functions = Vec::new();
         let mut routes = Routes::new();
+        let sections = Sections {
+            spec,
+            tables,
+            queues,
+        };
         for (name, function) in spec.functions.iter() {
             let layers = Layers {
                 defaults: spec.defaults.as_ref(),
                 stage,
                 function,
                 overrides: stage.and_then(|s| s.functions.get(&name.value)),
-            };
-            let sections = Sections {
-                spec,
-                tables,
-                queues,
             };
             if let Some(f) = self.function(name, &layers, &sections, &mut routes) {
                 functions.push(f);
