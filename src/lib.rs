@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod cli;
+pub mod cost;
 pub mod diag;
 pub mod emit;
 pub mod graph;

@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod cost;
 mod diff_access;
 mod explain;
 mod explain_access;
@@ -83,6 +84,7 @@ pub enum Command {
     Graph(graph::Args),
     ExplainAccess(explain_access::Args),
     DiffAccess(diff_access::Args),
+    Cost(cost::Args),
     Schema(schema::Args),
     Explain(explain::Args),
     Init(init::Args),
@@ -107,6 +109,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
         Command::Graph(args) => graph::run(args, out),
         Command::ExplainAccess(args) => explain_access::run(args, out),
         Command::DiffAccess(args) => diff_access::run(args, out),
+        Command::Cost(args) => cost::run(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Explain(args) => explain::run(args, out),
         Command::Init(args) => init::run(args, out),
