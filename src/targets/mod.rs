@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod cloudformation;
 pub mod knative;
+pub mod naming;
 pub mod terraform;
 
 use std::path::PathBuf;

@@ -21,17 +21,6 @@ pub(crate) fn policy_document(b: &Builder<'_>, policy: &Policy) -> Value {
     aws::policy_document_with(policy, |arn| template::arn(&aws::arn_parts(b.model, arn)))
 }
 
-/// A short, stable hash of a value, for logical ids that must change with content.
-fn content_hash(value: &Value) -> String {
-    let text = serde_json::to_string(value).unwrap_or_default();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{:08x}", hash >> 32)
-}
-
 fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
     b.owner = super::split::Owner::Function(f.name.clone());
     let fid = logical_id(&f.name, "Function");
@@ -126,7 +115,8 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
     if let Some(r) = &f.reserved_concurrency {
         props["ReservedConcurrentExecutions"] = json!(r.value);
     }
-    let version_hash = content_hash(&props);
+    let version_hash =
+        crate::targets::naming::content_hash(&serde_json::to_string(&props).unwrap_or_default());
     b.add(fid.clone(), Resource::new("AWS::Lambda::Function", props));
 
     if let Some(p) = &f.provisioned_concurrency {

@@ -222,7 +222,10 @@ fn buckets(b: &mut Builder<'_>) {
                 config["Filter"] = json!({ "S3Key": { "Rules": rules } });
             }
             notifications.push(config);
-            depends.push(super::events::permission_id(&t.function.name, t.index));
+            depends.push(crate::targets::naming::permission_id(
+                &t.function.name,
+                t.index,
+            ));
         }
         if !notifications.is_empty() {
             props["NotificationConfiguration"] = json!({ "LambdaConfigurations": notifications });
@@ -391,7 +394,7 @@ fn gateways(b: &mut Builder<'_>) {
                 _ => json!([reference(&logical_id(auth, "UserPoolClient"))]),
             };
             b.add(
-                authorizer_id(&g.name, auth),
+                crate::targets::naming::authorizer_id(&g.name, auth),
                 Resource::new(
                     "AWS::ApiGatewayV2::Authorizer",
                     json!({
@@ -432,10 +435,6 @@ fn gateways(b: &mut Builder<'_>) {
             )),
         );
     }
-}
-
-pub(super) fn authorizer_id(gateway: &str, auth: &str) -> String {
-    logical_id(gateway, "") + &logical_id(auth, "Authorizer")
 }
 
 fn alarms(b: &mut Builder<'_>) {

@@ -8,15 +8,7 @@ use super::Builder;
 use super::template::{self, Resource, get_att, logical_id, reference, sub_literal};
 use crate::model::{Function, Kind, StartingPosition, Trigger};
 use crate::targets::aws;
-
-/// The logical id of the permission of a function's `index`-th event (0-based).
-pub(super) fn permission_id(function: &str, index: usize) -> String {
-    logical_id(function, &format!("Event{}Permission", index + 1))
-}
-
-fn event_id(function: &str, index: usize, what: &str) -> String {
-    logical_id(function, &format!("Event{}{what}", index + 1))
-}
+use crate::targets::naming::{bounded_name, event_id, permission_id};
 
 pub(super) fn lower(b: &mut Builder<'_>) {
     for f in &b.model.functions {
@@ -189,7 +181,7 @@ fn http(
         "AuthorizationType": if auth.is_some() { "JWT" } else { "NONE" },
     });
     if let Some(auth) = auth {
-        route["AuthorizerId"] = reference(&super::data::authorizer_id(gateway, auth));
+        route["AuthorizerId"] = reference(&crate::targets::naming::authorizer_id(gateway, auth));
     }
     b.add(
         event_id(&f.name, i, "Route"),
@@ -236,19 +228,6 @@ fn mapping(b: &mut Builder<'_>, f: &Function, i: usize, props: Value) {
         event_id(&f.name, i, "Mapping"),
         Resource::new("AWS::Lambda::EventSourceMapping", props),
     );
-}
-
-/// A name of at most 64 characters: long ones keep a readable start and a hash of the rest.
-fn bounded_name(name: String) -> String {
-    if name.len() <= 64 {
-        return name;
-    }
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in name.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    format!("{}-{hash:08x}", &name[..55])
 }
 
 fn rule(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str) {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::targets::aws::ArnPart;
+pub use crate::targets::naming::logical_id;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Template {
@@ -133,23 +134,6 @@ pub fn join(parts: Vec<Value>) -> Value {
     json!({ "Fn::Join": ["", parts] })
 }
 
-/// A logical id from a spec name: `make-thumbnail` + `Function` → `MakeThumbnailFunction`.
-pub fn logical_id(name: &str, suffix: &str) -> String {
-    let mut out = String::new();
-    for word in name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.push_str(chars.as_str());
-        }
-    }
-    out.push_str(suffix);
-    out
-}
-
 /// Every logical id a value refers to (`Ref`, `Fn::GetAtt`, `${Id}` / `${Id.Attr}` in
 /// `Fn::Sub`), pseudo parameters excluded. Used to prove the template has no cycle.
 pub fn references(value: &Value, out: &mut Vec<String>) {
@@ -189,15 +173,6 @@ pub fn references(value: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn logical_ids_are_pascal_case() {
-        assert_eq!(
-            logical_id("make-thumbnail", "Function"),
-            "MakeThumbnailFunction"
-        );
-        assert_eq!(logical_id("api", "HttpApi"), "ApiHttpApi");
-    }
 
     #[test]
     fn arns_escape_literal_template_markers() {

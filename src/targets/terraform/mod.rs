@@ -690,7 +690,7 @@ fn arn_part(part: ArnPart) -> Part {
 /// A statement id from a name: `make-thumbnail` + `Event1Redrive` → `MakeThumbnailEvent1Redrive`
 /// (the CloudFormation backend's logical ids, from the same function).
 pub(crate) fn pascal(name: &str, suffix: &str) -> String {
-    crate::targets::cloudformation::template::logical_id(name, suffix)
+    crate::targets::naming::logical_id(name, suffix)
 }
 
 /// `local.tags`
