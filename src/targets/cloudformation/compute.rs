@@ -144,12 +144,11 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
         );
     }
 
-    let async_trigger = f.async_events().next().is_some();
-    if f.retries.is_some() || f.dead_letter.is_some() || async_trigger {
+    if f.needs_invoke_config() {
         let mut config = json!({
             "FunctionName": reference(&fid),
             "Qualifier": "$LATEST",
-            "MaximumRetryAttempts": f.retries.as_ref().map_or(2, |r| r.value),
+            "MaximumRetryAttempts": f.retry_attempts(),
         });
         if f.provisioned_concurrency.is_some() {
             config["Qualifier"] = json!("live");

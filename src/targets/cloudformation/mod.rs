@@ -388,9 +388,7 @@ impl Builder<'_> {
             .map(|part| match part {
                 EnvPart::Literal(s) => Value::String(s.clone()),
                 EnvPart::AppName => Value::String(self.model.app.clone()),
-                EnvPart::Stage => {
-                    Value::String(self.model.stage.clone().unwrap_or_else(|| "default".into()))
-                }
+                EnvPart::Stage => Value::String(self.model.stage_name().to_string()),
                 EnvPart::Ref { target, attr } => self.attribute(target, *attr),
             })
             .collect();

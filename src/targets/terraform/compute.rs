@@ -204,8 +204,7 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
         b.resource("aws_lambda_provisioned_concurrency_config", &label, body);
     }
 
-    let async_trigger = f.async_events().next().is_some();
-    if f.retries.is_some() || f.dead_letter.is_some() || async_trigger {
+    if f.needs_invoke_config() {
         let mut body = Body::new();
         body.attr("function_name", function("function_name"));
         match b.alias(&f.name) {
@@ -215,10 +214,7 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
             ),
             None => body.attr("qualifier", "$LATEST"),
         };
-        body.attr(
-            "maximum_retry_attempts",
-            f.retries.as_ref().map_or(2, |r| r.value),
-        );
+        body.attr("maximum_retry_attempts", f.retry_attempts());
         if let Some(dl) = &f.dead_letter {
             let destination = b.of(dl.value.kind, &dl.value.name, "arn");
             body.nested("destination_config", |d| {

@@ -625,9 +625,7 @@ impl<'a> Builder<'a> {
             match part {
                 EnvPart::Literal(s) => parts.push(Part::Lit(s.clone())),
                 EnvPart::AppName => parts.push(Part::Lit(self.model.app.clone())),
-                EnvPart::Stage => parts.push(Part::Lit(
-                    self.model.stage.clone().unwrap_or_else(|| "default".into()),
-                )),
+                EnvPart::Stage => parts.push(Part::Lit(self.model.stage_name().to_string())),
                 EnvPart::Ref { target, attr } => parts.extend(self.attribute(target, *attr)),
             }
         }
