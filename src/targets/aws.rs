@@ -146,6 +146,61 @@ pub fn arn_text(model: &Model, arn: &Arn, partition: &str, region: &str, account
         .collect()
 }
 
+/// How a target writes the values of an IAM policy document: JSON for CloudFormation (ARNs
+/// as `Fn::Sub`) or text, an HCL expression for Terraform (ARNs as templates). The one
+/// renderer, [`policy_document_as`], decides the document; a writer only spells it.
+pub trait DocWriter {
+    type Value;
+    fn text(&self, text: &str) -> Self::Value;
+    fn list(&self, items: Vec<Self::Value>) -> Self::Value;
+    fn object(&self, fields: Vec<(&'static str, Self::Value)>) -> Self::Value;
+    /// A raw statement from the spec, kept as written.
+    fn json(&self, value: &serde_json::Value) -> Self::Value;
+    /// An ARN from its parts.
+    fn arn(&self, parts: Vec<ArnPart>) -> Self::Value;
+}
+
+/// ARNs as plain text, with the given partition, region and account (which may be `*`).
+pub struct TextArns<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+}
+
+impl DocWriter for TextArns<'_> {
+    type Value = serde_json::Value;
+    fn text(&self, text: &str) -> serde_json::Value {
+        serde_json::Value::String(text.to_string())
+    }
+    fn list(&self, items: Vec<serde_json::Value>) -> serde_json::Value {
+        serde_json::Value::Array(items)
+    }
+    fn object(&self, fields: Vec<(&'static str, serde_json::Value)>) -> serde_json::Value {
+        serde_json::Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    }
+    fn json(&self, value: &serde_json::Value) -> serde_json::Value {
+        value.clone()
+    }
+    fn arn(&self, parts: Vec<ArnPart>) -> serde_json::Value {
+        serde_json::Value::String(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    ArnPart::Lit(s) => s,
+                    ArnPart::Partition => self.partition.to_string(),
+                    ArnPart::Region => self.region.to_string(),
+                    ArnPart::Account => self.account.to_string(),
+                })
+                .collect(),
+        )
+    }
+}
+
 /// A policy as an AWS IAM policy document (JSON value), with ARNs as text. Raw statements
 /// from the spec follow the derived ones, as written.
 #[must_use]
@@ -156,37 +211,53 @@ pub fn policy_document(
     region: &str,
     account: &str,
 ) -> serde_json::Value {
-    policy_document_with(policy, |a| {
-        serde_json::Value::String(arn_text(model, a, partition, region, account))
-    })
+    let writer = TextArns {
+        partition,
+        region,
+        account,
+    };
+    policy_document_as(model, policy, &writer)
 }
 
-/// A policy document with each ARN rendered by `arn` (text, or a target's own expression).
-pub fn policy_document_with(
+/// A policy document written by a target's [`DocWriter`]: the derived statements (each ARN
+/// from [`arn_parts`], so a role never depends on the resources it may touch), then the
+/// spec's raw statements as written.
+pub fn policy_document_as<W: DocWriter>(
+    model: &Model,
     policy: &crate::access::aws::Policy,
-    arn: impl Fn(&Arn) -> serde_json::Value,
-) -> serde_json::Value {
-    use serde_json::json;
-    let mut statements: Vec<serde_json::Value> = policy
+    w: &W,
+) -> W::Value {
+    let mut statements: Vec<W::Value> = policy
         .statements
         .iter()
         .map(|s| {
-            let resources: Vec<serde_json::Value> = s.resources.iter().map(&arn).collect();
-            let mut statement = json!({
-                "Sid": s.sid,
-                "Effect": "Allow",
-                "Action": s.actions,
-                "Resource": resources,
-            });
+            let resources = s
+                .resources
+                .iter()
+                .map(|a| w.arn(arn_parts(model, a)))
+                .collect();
+            let mut statement = vec![
+                ("Sid", w.text(&s.sid)),
+                ("Effect", w.text("Allow")),
+                (
+                    "Action",
+                    w.list(s.actions.iter().map(|a| w.text(a)).collect()),
+                ),
+                ("Resource", w.list(resources)),
+            ];
             if let Some(crate::access::aws::Condition::S3Prefix(p)) = &s.condition {
-                statement["Condition"] =
-                    json!({ "StringLike": { "s3:prefix": [format!("{p}*")] } });
+                let prefix = w.list(vec![w.text(&format!("{p}*"))]);
+                let like = w.object(vec![("s3:prefix", prefix)]);
+                statement.push(("Condition", w.object(vec![("StringLike", like)])));
             }
-            statement
+            w.object(statement)
         })
         .collect();
-    statements.extend(policy.raw.iter().map(raw_statement));
-    json!({ "Version": "2012-10-17", "Statement": statements })
+    statements.extend(policy.raw.iter().map(|s| w.json(&raw_statement(s))));
+    w.object(vec![
+        ("Version", w.text("2012-10-17")),
+        ("Statement", w.list(statements)),
+    ])
 }
 
 /// CloudWatch's name for an alarm metric: (namespace, metric, statistic, dimension).

@@ -18,7 +18,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
 
 /// The role's policy document, with ARNs as `Fn::Sub` (no dependency on the resources).
 pub(crate) fn policy_document(b: &Builder<'_>, policy: &Policy) -> Value {
-    aws::policy_document_with(policy, |arn| template::arn(&aws::arn_parts(b.model, arn)))
+    aws::policy_document_as(b.model, policy, &template::SubArns)
 }
 
 fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {

@@ -126,6 +126,33 @@ pub fn arn(parts: &[ArnPart]) -> Value {
     sub(text)
 }
 
+/// CloudFormation's way of writing a policy document: JSON, ARNs as `Fn::Sub` ([`arn`]).
+pub struct SubArns;
+
+impl crate::targets::aws::DocWriter for SubArns {
+    type Value = Value;
+    fn text(&self, text: &str) -> Value {
+        Value::String(text.to_string())
+    }
+    fn list(&self, items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    fn object(&self, fields: Vec<(&'static str, Value)>) -> Value {
+        Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    }
+    fn json(&self, value: &Value) -> Value {
+        value.clone()
+    }
+    fn arn(&self, parts: Vec<ArnPart>) -> Value {
+        arn(&parts)
+    }
+}
+
 /// `{"Fn::Join": ["", parts]}`, or the plain string when every part is one.
 pub fn join(parts: Vec<Value>) -> Value {
     if parts.iter().all(Value::is_string) {

@@ -3,7 +3,7 @@
 //! invoke config.
 
 use super::{Builder, name_prefix, tags, trust_policy};
-use crate::access::aws::{Condition, Policy};
+use crate::access::aws::Policy;
 use crate::emit::hcl::{Body, Expr, Part};
 use crate::model::{Architecture, CodeSource, Function, Kind};
 use crate::targets::aws;
@@ -15,47 +15,6 @@ pub(super) fn lower(b: &mut Builder<'_>) {
         debug_assert_eq!(f.name, policy.function);
         function(b, f, policy);
     }
-}
-
-/// The role's policy document: the derived statements with ARNs as text (no dependency on
-/// the resources), then the spec's raw statements as written.
-pub(super) fn policy_document(policy: &Policy, b: &Builder<'_>) -> Expr {
-    let mut statements: Vec<Expr> = policy
-        .statements
-        .iter()
-        .map(|s| {
-            let resources = s
-                .resources
-                .iter()
-                .map(|arn| Builder::arn(aws::arn_parts(b.model, arn)));
-            let mut statement = vec![
-                ("Sid", Expr::string(s.sid.as_str())),
-                ("Effect", Expr::from("Allow")),
-                ("Action", Expr::strings(&s.actions)),
-                ("Resource", Expr::list(resources)),
-            ];
-            if let Some(Condition::S3Prefix(p)) = &s.condition {
-                statement.push((
-                    "Condition",
-                    Expr::object([(
-                        "StringLike",
-                        Expr::object([("s3:prefix", Expr::strings([format!("{p}*")]))]),
-                    )]),
-                ));
-            }
-            Expr::object(statement)
-        })
-        .collect();
-    statements.extend(
-        policy
-            .raw
-            .iter()
-            .map(|s| Expr::from(&aws::raw_statement(s))),
-    );
-    Expr::object([
-        ("Version", Expr::from("2012-10-17")),
-        ("Statement", Expr::List(statements)),
-    ])
 }
 
 #[allow(clippy::too_many_lines)]
@@ -80,7 +39,10 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
     let mut body = Body::new();
     body.attr("name", "least-privilege")
         .attr("role", Expr::path(&["aws_iam_role", &role, "id"]))
-        .attr("policy", Expr::jsonencode(policy_document(policy, b)));
+        .attr(
+            "policy",
+            Expr::jsonencode(aws::policy_document_as(b.model, policy, &super::HclArns)),
+        );
     let role_policy = b.resource("aws_iam_role_policy", &label, body);
 
     let mut logs = Body::new();

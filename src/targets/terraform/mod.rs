@@ -674,6 +674,29 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Terraform's way of writing a policy document: an HCL object (for `jsonencode`), ARNs as
+/// templates with the partition, region and account from data sources.
+pub(crate) struct HclArns;
+
+impl aws::DocWriter for HclArns {
+    type Value = Expr;
+    fn text(&self, text: &str) -> Expr {
+        Expr::string(text)
+    }
+    fn list(&self, items: Vec<Expr>) -> Expr {
+        Expr::List(items)
+    }
+    fn object(&self, fields: Vec<(&'static str, Expr)>) -> Expr {
+        Expr::object(fields)
+    }
+    fn json(&self, value: &serde_json::Value) -> Expr {
+        Expr::from(value)
+    }
+    fn arn(&self, parts: Vec<ArnPart>) -> Expr {
+        Builder::arn(parts)
+    }
+}
+
 fn arn_part(part: ArnPart) -> Part {
     match part {
         ArnPart::Lit(s) => Part::Lit(s),
