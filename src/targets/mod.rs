@@ -6,6 +6,7 @@ pub mod aws;
 pub mod cloudformation;
 pub mod knative;
 pub mod naming;
+pub mod plan;
 pub mod terraform;
 
 use std::path::PathBuf;

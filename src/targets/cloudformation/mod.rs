@@ -21,6 +21,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::env::Attr;
 use crate::model::{EnvPart, Kind, Model, Ref};
 use crate::targets::aws;
+use crate::targets::plan::Plan;
 use template::{Parameter, Resource, Template, get_att, logical_id, reference};
 
 /// CloudFormation's per-template limits.
@@ -158,9 +159,10 @@ pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
 pub fn lower_owned(
     input: &Input<'_>,
 ) -> Result<(Template, BTreeMap<String, split::Owner>), Vec<Diagnostic>> {
+    let plan = Plan::new(input.model, input.policies);
     let mut b = Builder {
         model: input.model,
-        input,
+        plan: &plan,
         template: Template {
             version: "2010-09-09",
             description: format!(
@@ -235,7 +237,8 @@ fn check_budgets(t: &Template, bytes: usize) -> Result<(), Vec<Diagnostic>> {
 /// Lowering state: the template so far and the problems found.
 pub(crate) struct Builder<'a> {
     pub model: &'a Model,
-    pub input: &'a Input<'a>,
+    /// Every AWS decision, made once.
+    pub plan: &'a Plan<'a>,
     pub template: Template,
     pub diagnostics: Vec<Diagnostic>,
     /// Statements of each queue's one `AWS::SQS::QueuePolicy` (a queue takes only one).
@@ -273,12 +276,7 @@ impl Builder<'_> {
     }
 
     fn parameters(&mut self) {
-        let uses_code = self
-            .model
-            .functions
-            .iter()
-            .any(|f| matches!(f.code, crate::model::CodeSource::Handler { .. }));
-        if uses_code {
+        if self.plan.code_packages {
             self.template.parameters.insert(
                 "ArtifactBucket".into(),
                 Parameter {
@@ -292,7 +290,7 @@ impl Builder<'_> {
                 Parameter {
                     kind: "String",
                     description: "Key prefix of the code packages in ArtifactBucket".into(),
-                    default: Some(format!("updraft/{}", aws::prefix(self.model))),
+                    default: Some(self.plan.artifact_prefix.clone()),
                 },
             );
         }
@@ -300,36 +298,12 @@ impl Builder<'_> {
 
     /// A Kubernetes Secret has no AWS form: using one is an error on this target.
     fn refuse_kubernetes_secrets(&mut self) {
-        let is_kubernetes = |name: &str| {
-            self.model
-                .secret(name)
-                .is_some_and(|s| s.store == crate::model::SecretStore::Kubernetes)
-        };
-        let mut found = Vec::new();
-        for f in &self.model.functions {
-            for u in f.uses.iter().filter(|u| u.resource.kind == Kind::Secret) {
-                if is_kubernetes(&u.resource.name) {
-                    found.push((u.resource.name.clone(), u.span, f.name.clone()));
-                }
-            }
-            for value in f.env.values() {
-                for r in value.refs().filter(|r| r.kind == Kind::Secret) {
-                    if is_kubernetes(&r.name) {
-                        found.push((r.name.clone(), value.span, f.name.clone()));
-                    }
-                }
-            }
-        }
-        for (secret, span, function) in found {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::UnsupportedOnTarget,
-                    format!("CloudFormation: function `{function}` uses secret `{secret}`, which is held in Kubernetes"),
-                )
-                .with_label(span, "a Kubernetes Secret is out of reach on AWS")
-                .with_help("hold the secret in `secrets_manager` or `ssm` for AWS targets, or compile with `--target knative`"),
-            );
-        }
+        let refusals = self
+            .plan
+            .refusals
+            .iter()
+            .map(|r| r.diagnostic("CloudFormation"));
+        self.diagnostics.extend(refusals);
     }
 
     /// The physical name of a resource.
@@ -345,8 +319,7 @@ impl Builder<'_> {
     /// What invokes a function: its alias when it keeps provisioned instances warm (so that
     /// they serve the traffic), else the function.
     pub fn invoke_target(&self, function: &str) -> Value {
-        let f = self.model.function(function);
-        if f.is_some_and(|f| f.provisioned_concurrency.is_some()) {
+        if self.has_alias(function) {
             reference(&logical_id(function, "Alias"))
         } else {
             get_att(&logical_id(function, "Function"), "Arn")
@@ -356,12 +329,18 @@ impl Builder<'_> {
     /// What a `AWS::Lambda::Permission` names: the alias for a function with provisioned
     /// concurrency, else the function (by `Ref`, as its invoke config does).
     pub fn permission_target(&self, function: &str) -> Value {
-        let f = self.model.function(function);
-        if f.is_some_and(|f| f.provisioned_concurrency.is_some()) {
+        if self.has_alias(function) {
             reference(&logical_id(function, "Alias"))
         } else {
             reference(&logical_id(function, "Function"))
         }
+    }
+
+    /// Whether the plan gives a function an alias (provisioned concurrency).
+    fn has_alias(&self, function: &str) -> bool {
+        self.plan
+            .function(function)
+            .is_some_and(|f| f.alias.is_some())
     }
 
     /// Lets a service send a source's undeliverable events to a queue.

@@ -3,35 +3,29 @@
 //! invoke config.
 
 use super::{Builder, name_prefix, tags, trust_policy};
-use crate::access::aws::Policy;
 use crate::emit::hcl::{Body, Expr, Part};
-use crate::model::{Architecture, CodeSource, Function, Kind};
+use crate::model::Kind;
 use crate::targets::aws;
+use crate::targets::plan::{Code, FunctionPlan};
 
 pub(super) fn lower(b: &mut Builder<'_>) {
-    let model = b.model;
-    let policies = b.input.policies;
-    for (f, policy) in model.functions.iter().zip(policies) {
-        debug_assert_eq!(f.name, policy.function);
-        function(b, f, policy);
+    let plan = b.plan;
+    for f in &plan.functions {
+        function(b, f);
     }
 }
 
-#[allow(clippy::too_many_lines)]
-fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
-    let label = b.label(Kind::Function, &f.name);
-    let physical = b.name(Kind::Function, &f.name);
+fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
+    let label = b.label(Kind::Function, f.name);
+    let physical = f.physical.as_str();
     b.section(format!(
         "Function `{}`: its role and least-privilege policy, log group and function.",
         f.name
     ));
 
     let mut role = Body::new();
-    role.attr("name_prefix", name_prefix(&physical))
-        .attr(
-            "description",
-            format!("Least-privilege role of function {physical}, derived by updraft"),
-        )
+    role.attr("name_prefix", name_prefix(physical))
+        .attr("description", f.role_description.clone())
         .attr("assume_role_policy", trust_policy("lambda.amazonaws.com"))
         .attr("tags", tags());
     let role = b.resource("aws_iam_role", &label, role);
@@ -41,50 +35,48 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
         .attr("role", Expr::path(&["aws_iam_role", &role, "id"]))
         .attr(
             "policy",
-            Expr::jsonencode(aws::policy_document_as(b.model, policy, &super::HclArns)),
+            Expr::jsonencode(aws::policy_document_as(b.model, f.policy, &super::HclArns)),
         );
     let role_policy = b.resource("aws_iam_role_policy", &label, body);
 
     let mut logs = Body::new();
-    logs.attr("name", aws::log_group(b.model, &f.name))
-        .attr_opt(
-            "retention_in_days",
-            f.log_retention.as_ref().map(|d| d.value),
-        )
+    logs.attr("name", f.log_group.clone())
+        .attr_opt("retention_in_days", f.log_retention)
         .attr("tags", tags());
     let logs = b.resource("aws_cloudwatch_log_group", &label, logs);
 
     let mut body = Body::new();
-    body.attr("function_name", physical.clone());
-    body.attr_opt("description", f.description.clone());
+    body.attr("function_name", physical.to_string());
+    body.attr_opt("description", f.description.map(str::to_string));
     body.attr("role", Expr::path(&["aws_iam_role", &role, "arn"]));
     match &f.code {
-        CodeSource::Handler {
-            handler,
+        Code::Package {
             runtime,
-            path,
+            handler,
+            key,
         } => {
-            body.attr("runtime", runtime.value.clone())
-                .attr("handler", handler.clone())
+            body.attr("runtime", runtime.to_string())
+                .attr("handler", handler.to_string())
                 .attr("s3_bucket", Expr::reference("var.artifact_bucket"))
                 .attr(
                     "s3_key",
                     Expr::Template(vec![
                         Part::Interp(Expr::reference("var.artifact_prefix")),
-                        Part::Lit(format!("/{}", aws::code_key(path.as_deref()))),
+                        Part::Lit(format!("/{key}")),
                     ]),
                 );
         }
-        CodeSource::Image { image } => {
-            let uri = if aws::is_ecr(image) {
-                Expr::string(image.as_str())
+        Code::Image {
+            uri,
+            ecr,
+            input_description,
+        } => {
+            let uri = if *ecr {
+                Expr::string(*uri)
             } else {
                 let name = b.variable(
                     &format!("{label}_image_uri"),
-                    format!(
-                        "Amazon ECR URI of the image of function `{}` (the spec names {image}; Lambda pulls only from ECR)",
-                        f.name
-                    ),
+                    input_description.clone(),
                     None,
                 );
                 Expr::path(&["var", &name])
@@ -92,38 +84,22 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
             body.attr("package_type", "Image").attr("image_uri", uri);
         }
     }
-    body.attr("memory_size", f.memory.value)
-        .attr("timeout", f.timeout.value)
-        .attr(
-            "architectures",
-            Expr::strings([match f.architecture.value {
-                Architecture::X86_64 => "x86_64",
-                Architecture::Arm64 => "arm64",
-            }]),
-        );
-    body.attr_opt(
-        "reserved_concurrent_executions",
-        f.reserved_concurrency.as_ref().map(|r| r.value),
-    );
-    if f.provisioned_concurrency.is_some() {
+    body.attr("memory_size", f.memory)
+        .attr("timeout", f.timeout)
+        .attr("architectures", Expr::strings([f.architecture]));
+    body.attr_opt("reserved_concurrent_executions", f.reserved_concurrency);
+    if f.alias.is_some() {
         body.attr("publish", true);
     }
     body.attr("tags", tags());
     body.nested("ephemeral_storage", |e| {
-        e.attr("size", f.ephemeral_storage.value);
+        e.attr("size", f.ephemeral_storage);
     });
     body.nested("tracing_config", |t| {
-        t.attr(
-            "mode",
-            if f.tracing.value {
-                "Active"
-            } else {
-                "PassThrough"
-            },
-        );
+        t.attr("mode", f.tracing_mode);
     });
     body.nested("logging_config", |l| {
-        l.attr("log_format", "JSON").attr(
+        l.attr("log_format", f.log_format).attr(
             "log_group",
             Expr::path(&["aws_cloudwatch_log_group", &logs, "name"]),
         );
@@ -142,10 +118,10 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
     b.add("aws_lambda_function", &label, body);
     let function = |attribute: &str| Expr::path(&["aws_lambda_function", &label, attribute]);
 
-    if let (Some(p), Some(alias)) = (&f.provisioned_concurrency, b.alias(&f.name)) {
+    if let (Some(planned), Some(alias)) = (&f.alias, b.alias(f.name)) {
         let alias = alias.to_string();
         let mut body = Body::new();
-        body.attr("name", "live")
+        body.attr("name", planned.name)
             .attr(
                 "description",
                 "Serves the traffic; keeps provisioned instances warm",
@@ -162,23 +138,23 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
             "qualifier",
             Expr::path(&["aws_lambda_alias", &alias, "name"]),
         )
-        .attr("provisioned_concurrent_executions", p.value);
+        .attr("provisioned_concurrent_executions", planned.provisioned);
         b.resource("aws_lambda_provisioned_concurrency_config", &label, body);
     }
 
-    if f.needs_invoke_config() {
+    if let Some(invoke) = &f.invoke_config {
         let mut body = Body::new();
         body.attr("function_name", function("function_name"));
-        match b.alias(&f.name) {
+        match b.alias(f.name) {
             Some(alias) => body.attr(
                 "qualifier",
                 Expr::path(&["aws_lambda_alias", alias, "name"]),
             ),
             None => body.attr("qualifier", "$LATEST"),
         };
-        body.attr("maximum_retry_attempts", f.retry_attempts());
-        if let Some(dl) = &f.dead_letter {
-            let destination = b.of(dl.value.kind, &dl.value.name, "arn");
+        body.attr("maximum_retry_attempts", invoke.retries);
+        if let Some(dl) = invoke.on_failure {
+            let destination = b.of(dl.kind, &dl.name, "arn");
             body.nested("destination_config", |d| {
                 d.nested("on_failure", |o| {
                     o.attr("destination", destination);

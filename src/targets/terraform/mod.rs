@@ -25,8 +25,9 @@ use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::emit::hcl::{self, Block, Body, Expr, Part};
 use crate::model::env::Attr;
-use crate::model::{AuthKind, CodeSource, EnvPart, EnvValue, Kind, Model, Ref, SecretStore};
+use crate::model::{AuthKind, CodeSource, EnvPart, EnvValue, Kind, Model, Ref};
 use crate::targets::aws::{self, ArnPart};
+use crate::targets::plan::Plan;
 
 /// The provider constraint written in `versions.tf`.
 pub const PROVIDER_VERSION: &str = "~> 5.0";
@@ -139,11 +140,12 @@ impl Files {
 /// # Errors
 /// Every construct Terraform (provider 5.x) cannot express.
 pub fn lower(input: &Input<'_>) -> Result<Files, Vec<Diagnostic>> {
-    let problems = check(input.model);
+    let plan = Plan::new(input.model, input.policies);
+    let problems = check(input.model, &plan);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut b = Builder::new(input);
+    let mut b = Builder::new(input, &plan);
     b.preamble();
     data::lower(&mut b);
     compute::lower(&mut b);
@@ -156,39 +158,12 @@ pub fn lower(input: &Input<'_>) -> Result<Files, Vec<Diagnostic>> {
 }
 
 /// What Terraform cannot express, found before anything is built.
-fn check(model: &Model) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let kubernetes = |r: &Ref| {
-        r.kind == Kind::Secret
-            && model
-                .secret(&r.name)
-                .is_some_and(|s| s.store == SecretStore::Kubernetes)
-    };
-    for f in &model.functions {
-        let uses = f
-            .uses
-            .iter()
-            .filter(|u| kubernetes(&u.resource))
-            .map(|u| (&u.resource.name, u.span));
-        let refs = f.env.values().flat_map(|v| {
-            v.refs()
-                .filter(|r| kubernetes(r))
-                .map(|r| (&r.name, v.span))
-        });
-        for (secret, span) in uses.chain(refs) {
-            out.push(
-                Diagnostic::new(
-                    Code::UnsupportedOnTarget,
-                    format!(
-                        "Terraform: function `{}` uses secret `{secret}`, which is held in Kubernetes",
-                        f.name
-                    ),
-                )
-                .with_label(span, "a Kubernetes Secret is out of reach on AWS")
-                .with_help("hold the secret in `secrets_manager` or `ssm` for AWS targets, or compile with `--target knative`"),
-            );
-        }
-    }
+fn check(model: &Model, plan: &Plan<'_>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = plan
+        .refusals
+        .iter()
+        .map(|r| r.diagnostic("Terraform"))
+        .collect();
     // One error per runtime setting (a default names many functions).
     let mut runtimes: BTreeMap<(String, crate::source::Span), Vec<&str>> = BTreeMap::new();
     for f in &model.functions {
@@ -308,7 +283,8 @@ fn primary_type(kind: Kind) -> &'static str {
 /// Lowering state: the three bodies so far, the labels and the problems found.
 pub(crate) struct Builder<'a> {
     pub model: &'a Model,
-    pub input: &'a Input<'a>,
+    /// Every AWS decision, made once.
+    pub plan: &'a Plan<'a>,
     pub main: Body,
     pub variables: Body,
     pub outputs: Body,
@@ -331,7 +307,7 @@ pub(crate) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(input: &'a Input<'a>) -> Self {
+    fn new(input: &'a Input<'a>, plan: &'a Plan<'a>) -> Self {
         let model = input.model;
         let mut labels = Labels::default();
         let mut declared: BTreeMap<Kind, BTreeMap<String, String>> = BTreeMap::new();
@@ -346,12 +322,8 @@ impl<'a> Builder<'a> {
             declared.entry(r.kind).or_default().insert(r.name, label);
         }
         let mut aliases = BTreeMap::new();
-        for f in model
-            .functions
-            .iter()
-            .filter(|f| f.provisioned_concurrency.is_some())
-        {
-            aliases.insert(f.name.clone(), labels.take("aws_lambda_alias", &f.name));
+        for f in plan.functions.iter().filter(|f| f.alias.is_some()) {
+            aliases.insert(f.name.to_string(), labels.take("aws_lambda_alias", f.name));
         }
         let mut clients = BTreeMap::new();
         for a in model.auths.iter().filter(|a| a.kind == AuthKind::Cognito) {
@@ -373,7 +345,7 @@ impl<'a> Builder<'a> {
         }
         Self {
             model,
-            input,
+            plan,
             main: Body::new(),
             variables: Body::new(),
             outputs: Body::new(),
@@ -402,10 +374,7 @@ impl<'a> Builder<'a> {
         self.main.block(Block::new("locals", &[]).with(|b| {
             b.attr("tags", Expr::object(tags));
         }));
-        if m.functions
-            .iter()
-            .any(|f| matches!(f.code, CodeSource::Handler { .. }))
-        {
+        if self.plan.code_packages {
             self.declare_variable(
                 "artifact_bucket",
                 "S3 bucket holding the functions' code packages (in the region of the deployment)"
@@ -415,7 +384,7 @@ impl<'a> Builder<'a> {
             self.declare_variable(
                 "artifact_prefix",
                 "Key prefix of the code packages in artifact_bucket: each function's package is <prefix>/<code>.zip".into(),
-                Some(format!("updraft/{}", aws::prefix(m))),
+                Some(self.plan.artifact_prefix.clone()),
             );
         }
         for ty in ["aws_partition", "aws_region", "aws_caller_identity"] {
