@@ -387,7 +387,7 @@ pub enum PermissionSource<'m> {
     /// The event's own rule.
     Rule,
     /// The event's IoT rule, by name.
-    IotRule,
+    IotRule(String),
 }
 
 /// A service allowed to send a source's undeliverable events to a queue.
@@ -1003,11 +1003,16 @@ fn event<'m>(
                 .collect();
             (
                 Source::IotRule(IotRule {
-                    name,
+                    name: name.clone(),
                     sql,
                     sql_version: "2016-03-23",
                 }),
-                permission(index, "iot.amazonaws.com", PermissionSource::IotRule, true),
+                permission(
+                    index,
+                    "iot.amazonaws.com",
+                    PermissionSource::IotRule(name),
+                    true,
+                ),
             )
         }
     };

@@ -177,7 +177,6 @@ pub fn lower_owned(
             outputs: BTreeMap::new(),
         },
         diagnostics: Vec::new(),
-        queue_policies: BTreeMap::new(),
         owner: split::Owner::Base,
         owners: BTreeMap::new(),
     };
@@ -241,8 +240,6 @@ pub(crate) struct Builder<'a> {
     pub plan: &'a Plan<'a>,
     pub template: Template,
     pub diagnostics: Vec<Diagnostic>,
-    /// Statements of each queue's one `AWS::SQS::QueuePolicy` (a queue takes only one).
-    pub queue_policies: BTreeMap<String, Vec<Value>>,
     /// Who owns the resources added now (for nested stacks).
     pub owner: split::Owner,
     /// The owner of every resource, by logical id.
@@ -341,22 +338,6 @@ impl Builder<'_> {
         self.plan
             .function(function)
             .is_some_and(|f| f.alias.is_some())
-    }
-
-    /// Lets a service send a source's undeliverable events to a queue.
-    pub fn allow_queue_delivery(&mut self, queue: &str, sid: String, service: &str, source: Value) {
-        let statement = json!({
-            "Sid": sid,
-            "Effect": "Allow",
-            "Principal": { "Service": service },
-            "Action": "sqs:SendMessage",
-            "Resource": self.arn_of(Kind::Queue, queue),
-            "Condition": { "ArnEquals": { "aws:SourceArn": source } },
-        });
-        self.queue_policies
-            .entry(queue.to_string())
-            .or_default()
-            .push(statement);
     }
 
     /// An env value: text, or `Fn::Join` of text and references.

@@ -297,10 +297,10 @@ pub(crate) struct Builder<'a> {
     clients: BTreeMap<String, String>,
     /// `aws_lambda_permission` of a function's event (index from 0), for notifications.
     pub permissions: BTreeMap<(String, usize), String>,
+    /// `aws_cloudwatch_event_rule` of a function's event (index from 0), for queue policies.
+    pub rules: BTreeMap<(String, usize), String>,
     /// `aws_apigatewayv2_authorizer` of (gateway, auth).
     pub authorizers: BTreeMap<(String, String), String>,
-    /// Statements of each queue's one `aws_sqs_queue_policy` (a queue takes only one).
-    pub queue_policies: BTreeMap<String, Vec<Expr>>,
     pub diagnostics: Vec<Diagnostic>,
     resources: usize,
     data_sources: usize,
@@ -354,8 +354,8 @@ impl<'a> Builder<'a> {
             aliases,
             clients,
             permissions: BTreeMap::new(),
+            rules: BTreeMap::new(),
             authorizers: BTreeMap::new(),
-            queue_policies: BTreeMap::new(),
             diagnostics: Vec::new(),
             resources: 0,
             data_sources: 0,
@@ -553,28 +553,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Lets a service send a source's undeliverable events to a queue.
-    pub fn allow_queue_delivery(&mut self, queue: &str, sid: String, service: &str, source: Expr) {
-        let statement = Expr::object([
-            ("Sid", Expr::from(sid)),
-            ("Effect", Expr::from("Allow")),
-            (
-                "Principal",
-                Expr::object([("Service", Expr::string(service))]),
-            ),
-            ("Action", Expr::from("sqs:SendMessage")),
-            ("Resource", self.of(Kind::Queue, queue, "arn")),
-            (
-                "Condition",
-                Expr::object([("ArnEquals", Expr::object([("aws:SourceArn", source)]))]),
-            ),
-        ]);
-        self.queue_policies
-            .entry(queue.to_string())
-            .or_default()
-            .push(statement);
-    }
-
     /// The physical name of a declared resource.
     pub fn name(&self, kind: Kind, name: &str) -> String {
         aws::physical_name(self.model, &Ref::new(kind, name))
@@ -675,12 +653,6 @@ fn arn_part(part: ArnPart) -> Part {
             "data.aws_caller_identity.current.account_id",
         )),
     }
-}
-
-/// A statement id from a name: `make-thumbnail` + `Event1Redrive` → `MakeThumbnailEvent1Redrive`
-/// (the CloudFormation backend's logical ids, from the same function).
-pub(crate) fn pascal(name: &str, suffix: &str) -> String {
-    crate::targets::naming::logical_id(name, suffix)
 }
 
 /// `local.tags`
