@@ -21,7 +21,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::env::Attr;
 use crate::model::{EnvPart, Kind, Model, Ref};
 use crate::targets::aws;
-use crate::targets::plan::Plan;
+use crate::targets::plan::{self, Issuer, Plan};
 use template::{Parameter, Resource, Template, get_att, logical_id, reference};
 
 /// CloudFormation's per-template limits.
@@ -373,19 +373,17 @@ impl Builder<'_> {
             (Kind::Gateway, _) => reference(&logical_id(&target.name, "HttpApi")),
             (Kind::Auth, Attr::UserPoolId) => reference(&logical_id(&target.name, "UserPool")),
             (Kind::Auth, Attr::ClientId) => reference(&logical_id(&target.name, "UserPoolClient")),
-            (Kind::Auth, _) => self.issuer(&target.name),
+            (Kind::Auth, _) => self.issuer(&plan::issuer(self.model, &target.name)),
             (_, Attr::Arn) => self.arn_of(target.kind, &target.name),
             _ => name(),
         }
     }
 
-    /// The token issuer of an auth.
-    pub fn issuer(&self, auth: &str) -> Value {
-        match self.model.auth(auth) {
-            Some(a) if a.kind == crate::model::AuthKind::Jwt => {
-                Value::String(a.issuer.clone().unwrap_or_default())
-            }
-            _ => template::sub(format!(
+    /// The token issuer of an auth, as the plan decided it.
+    pub fn issuer(&self, issuer: &Issuer<'_>) -> Value {
+        match issuer {
+            Issuer::Url(url) => Value::String((*url).to_string()),
+            Issuer::UserPool(auth) => template::sub(format!(
                 "https://cognito-idp.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{}}}",
                 logical_id(auth, "UserPool")
             )),
