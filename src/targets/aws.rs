@@ -260,25 +260,6 @@ pub fn policy_document_as<W: DocWriter>(
     ])
 }
 
-/// CloudWatch's name for an alarm metric: (namespace, metric, statistic, dimension).
-#[must_use]
-pub fn alarm_metric(
-    metric: crate::model::AlarmMetric,
-) -> (&'static str, &'static str, &'static str, &'static str) {
-    use crate::model::AlarmMetric;
-    match metric {
-        AlarmMetric::Errors => ("AWS/Lambda", "Errors", "Sum", "FunctionName"),
-        AlarmMetric::Throttles => ("AWS/Lambda", "Throttles", "Sum", "FunctionName"),
-        AlarmMetric::Duration => ("AWS/Lambda", "Duration", "Maximum", "FunctionName"),
-        AlarmMetric::DeadLetterDepth => (
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            "Maximum",
-            "QueueName",
-        ),
-    }
-}
-
 /// A spec's raw statement as IAM JSON.
 #[must_use]
 pub fn raw_statement(s: &crate::model::Statement) -> serde_json::Value {
@@ -303,15 +284,6 @@ pub fn raw_statement(s: &crate::model::Statement) -> serde_json::Value {
         out.insert("Condition".into(), c.clone());
     }
     serde_json::Value::Object(out)
-}
-
-/// The S3 event a bucket trigger listens to.
-#[must_use]
-pub fn s3_event(on: crate::model::BucketChange) -> &'static str {
-    match on {
-        crate::model::BucketChange::Created => "s3:ObjectCreated:*",
-        crate::model::BucketChange::Removed => "s3:ObjectRemoved:*",
-    }
 }
 
 /// Whether an image lives in Amazon ECR, the only registry Lambda pulls from.

@@ -629,8 +629,12 @@ fn bucket<'m>(model: &'m Model, b: &'m crate::model::Bucket) -> BucketPlan<'m> {
     }
 }
 
+/// The S3 event a bucket trigger listens to.
 fn s3_event(on: BucketChange) -> &'static str {
-    aws::s3_event(on)
+    match on {
+        BucketChange::Created => "s3:ObjectCreated:*",
+        BucketChange::Removed => "s3:ObjectRemoved:*",
+    }
 }
 
 fn user_pool<'m>(model: &Model, name: &'m str) -> UserPool<'m> {
@@ -1049,6 +1053,17 @@ fn alarm<'m>(model: &Model, a: &'m crate::model::Alarm) -> AlarmPlan<'m> {
     }
 }
 
+/// CloudWatch's name for an alarm metric: (namespace, metric, statistic, dimension).
 fn alarm_metric(metric: AlarmMetric) -> (&'static str, &'static str, &'static str, &'static str) {
-    aws::alarm_metric(metric)
+    match metric {
+        AlarmMetric::Errors => ("AWS/Lambda", "Errors", "Sum", "FunctionName"),
+        AlarmMetric::Throttles => ("AWS/Lambda", "Throttles", "Sum", "FunctionName"),
+        AlarmMetric::Duration => ("AWS/Lambda", "Duration", "Maximum", "FunctionName"),
+        AlarmMetric::DeadLetterDepth => (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "Maximum",
+            "QueueName",
+        ),
+    }
 }

@@ -383,23 +383,20 @@ fn iot(
 /// One notification resource per bucket with function triggers; it waits for each
 /// function's permission (S3 checks it when the notification is saved).
 fn notifications(b: &mut Builder<'_>) {
-    let model = b.model;
-    for bucket in &model.buckets {
+    let plan = b.plan;
+    for bucket in &plan.buckets {
         let mut body = Body::new();
-        body.attr("bucket", b.of(Kind::Bucket, &bucket.name, "id"));
+        body.attr("bucket", b.of(Kind::Bucket, bucket.name, "id"));
         let mut depends = Vec::new();
-        for t in model.bucket_triggers(&bucket.name) {
-            let target = b.invoke_target(&t.function.name);
+        for n in &bucket.notifications {
+            let target = b.invoke_target(n.function);
             body.nested("lambda_function", |l| {
                 l.attr("lambda_function_arn", target)
-                    .attr(
-                        "events",
-                        Expr::strings([crate::targets::aws::s3_event(t.on)]),
-                    )
-                    .attr_opt("filter_prefix", t.prefix.map(str::to_string))
-                    .attr_opt("filter_suffix", t.suffix.map(str::to_string));
+                    .attr("events", Expr::strings([n.event]))
+                    .attr_opt("filter_prefix", n.prefix.map(str::to_string))
+                    .attr_opt("filter_suffix", n.suffix.map(str::to_string));
             });
-            if let Some(permission) = b.permissions.get(&(t.function.name.clone(), t.index)) {
+            if let Some(permission) = b.permissions.get(&(n.function.to_string(), n.index)) {
                 depends.push(Expr::path(&["aws_lambda_permission", permission]));
             }
         }
@@ -407,7 +404,7 @@ fn notifications(b: &mut Builder<'_>) {
             continue;
         }
         body.attr("depends_on", Expr::List(depends));
-        let label = b.label(Kind::Bucket, &bucket.name);
+        let label = b.label(Kind::Bucket, bucket.name);
         b.section(format!(
             "Notifications of bucket `{}`, once S3 may invoke each function.",
             bucket.name

@@ -27,7 +27,7 @@ use crate::emit::hcl::{self, Block, Body, Expr, Part};
 use crate::model::env::Attr;
 use crate::model::{AuthKind, CodeSource, EnvPart, EnvValue, Kind, Model, Ref};
 use crate::targets::aws::{self, ArnPart};
-use crate::targets::plan::Plan;
+use crate::targets::plan::{self, Issuer, Plan};
 
 /// The provider constraint written in `versions.tf`.
 pub const PROVIDER_VERSION: &str = "~> 5.0";
@@ -553,11 +553,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The physical name of a declared resource.
-    pub fn name(&self, kind: Kind, name: &str) -> String {
-        aws::physical_name(self.model, &Ref::new(kind, name))
-    }
-
     /// An ARN from its parts, as a template: text, with the partition, region and account
     /// from the data sources.
     #[must_use]
@@ -598,7 +593,7 @@ impl<'a> Builder<'a> {
             (Kind::Gateway, _) => interp("id"),
             (Kind::Auth, Attr::UserPoolId) => interp("id"),
             (Kind::Auth, Attr::ClientId) => vec![Part::Interp(self.client(&target.name))],
-            (Kind::Auth, _) => match self.issuer(&target.name) {
+            (Kind::Auth, _) => match self.issuer(&plan::issuer(self.model, &target.name)) {
                 Expr::Template(parts) => parts,
                 other => vec![Part::Interp(other)],
             },
@@ -607,13 +602,11 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The token issuer of an auth.
-    pub fn issuer(&self, auth: &str) -> Expr {
-        match self.model.auth(auth) {
-            Some(a) if a.kind == AuthKind::Jwt => {
-                Expr::string(a.issuer.clone().unwrap_or_default())
-            }
-            _ => Expr::Template(vec![
+    /// The token issuer of an auth, as the plan decided it.
+    pub fn issuer(&self, issuer: &Issuer<'_>) -> Expr {
+        match issuer {
+            Issuer::Url(url) => Expr::string(*url),
+            Issuer::UserPool(auth) => Expr::Template(vec![
                 Part::Lit("https://".into()),
                 Part::Interp(self.of(Kind::Auth, auth, "endpoint")),
             ]),
