@@ -259,18 +259,20 @@ pub struct FunctionPlan<'m> {
 }
 
 pub enum Code<'m> {
-    /// A zip in the artifact bucket, at `<prefix>/<key>`.
-    Package {
-        runtime: &'m str,
-        handler: &'m str,
-        key: String,
-    },
+    Package(Package<'m>),
     /// An image: used as is from ECR, else an input (Lambda pulls only from ECR).
     Image {
         uri: &'m str,
         ecr: bool,
         input_description: String,
     },
+}
+
+/// A zip in the artifact bucket, at `<prefix>/<key>`.
+pub struct Package<'m> {
+    pub runtime: &'m str,
+    pub handler: &'m str,
+    pub key: String,
 }
 
 pub struct Alias {
@@ -747,11 +749,11 @@ fn function<'m>(
             handler,
             runtime,
             path,
-        } => Code::Package {
+        } => Code::Package(Package {
             runtime: &runtime.value,
             handler,
             key: aws::code_key(path.as_deref()),
-        },
+        }),
         CodeSource::Image { image } => Code::Image {
             uri: image,
             ecr: aws::is_ecr(image),

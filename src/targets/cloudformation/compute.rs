@@ -74,16 +74,12 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
         "Tags": tags(b.model),
     });
     match &f.code {
-        Code::Package {
-            runtime,
-            handler,
-            key,
-        } => {
-            props["Runtime"] = json!(runtime);
-            props["Handler"] = json!(handler);
+        Code::Package(package) => {
+            props["Runtime"] = json!(package.runtime);
+            props["Handler"] = json!(package.handler);
             props["Code"] = json!({
                 "S3Bucket": reference("ArtifactBucket"),
-                "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(key))),
+                "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(&package.key))),
             });
         }
         Code::Image {

@@ -50,19 +50,15 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
     body.attr_opt("description", f.description.map(str::to_string));
     body.attr("role", Expr::path(&["aws_iam_role", &role, "arn"]));
     match &f.code {
-        Code::Package {
-            runtime,
-            handler,
-            key,
-        } => {
-            body.attr("runtime", runtime.to_string())
-                .attr("handler", handler.to_string())
+        Code::Package(package) => {
+            body.attr("runtime", package.runtime.to_string())
+                .attr("handler", package.handler.to_string())
                 .attr("s3_bucket", Expr::reference("var.artifact_bucket"))
                 .attr(
                     "s3_key",
                     Expr::Template(vec![
                         Part::Interp(Expr::reference("var.artifact_prefix")),
-                        Part::Lit(format!("/{key}")),
+                        Part::Lit(format!("/{}", package.key)),
                     ]),
                 );
         }

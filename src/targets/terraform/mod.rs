@@ -312,9 +312,7 @@ impl<'a> Builder<'a> {
         let mut labels = Labels::default();
         let mut declared: BTreeMap<Kind, BTreeMap<String, String>> = BTreeMap::new();
         for (r, _) in model.resources() {
-            let cognito = model
-                .auth(&r.name)
-                .is_some_and(|a| a.kind == AuthKind::Cognito);
+            let cognito = plan.user_pools.iter().any(|p| p.name == r.name);
             if r.kind == Kind::Secret || (r.kind == Kind::Auth && !cognito) {
                 continue;
             }
@@ -326,10 +324,10 @@ impl<'a> Builder<'a> {
             aliases.insert(f.name.to_string(), labels.take("aws_lambda_alias", f.name));
         }
         let mut clients = BTreeMap::new();
-        for a in model.auths.iter().filter(|a| a.kind == AuthKind::Cognito) {
+        for p in &plan.user_pools {
             clients.insert(
-                a.name.clone(),
-                labels.take("aws_cognito_user_pool_client", &a.name),
+                p.name.to_string(),
+                labels.take("aws_cognito_user_pool_client", p.name),
             );
         }
         // Fixed names first, so that no derived name takes them.
