@@ -10,11 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use updraft::diag::{Code, Diagnostic, render};
-use updraft::graph::Graph;
-use updraft::model::Model;
 use updraft::source::SourceFile;
+use updraft::targets::Output;
 use updraft::targets::terraform::Terraform;
-use updraft::targets::{Format, Input, Output, Target};
 
 /// Examples that use a runtime no 5.x provider accepts: (example, runtime, stand-in). The
 /// example must fail with that UD5001, then compiles with the stand-in so that everything
@@ -31,31 +29,8 @@ fn stages(file: &SourceFile) -> Vec<Option<String>> {
         .collect()
 }
 
-fn model(file: &SourceFile, stage: Option<&str>) -> Model {
-    let options = updraft::Options {
-        stage: stage.map(String::from),
-        ..updraft::Options::default()
-    };
-    updraft::load(file, &options).unwrap_or_else(|d| {
-        panic!(
-            "{} (stage {stage:?}) is invalid:\n{}",
-            file.name(),
-            render::human(Some(file), &d, false)
-        )
-    })
-}
-
 fn compile(file: &SourceFile, stage: Option<&str>) -> Result<Output, Vec<Diagnostic>> {
-    let model = model(file, stage);
-    let graph = Graph::build(&model);
-    let policies = updraft::access::aws_policies(&model);
-    Terraform.compile(&Input {
-        model: &model,
-        graph: &graph,
-        policies: &policies,
-        format: Format::Json,
-        namespace: None,
-    })
+    common::compilation(file, stage).compile(&Terraform)
 }
 
 fn compiled(file: &SourceFile, stage: Option<&str>) -> Output {
@@ -293,7 +268,8 @@ fn attribute<'a>(text: &'a str, after: &str, name: &str) -> &'a str {
 #[test]
 fn hostile_strings_validate_and_keep_their_values() {
     let fixture = hostile();
-    let model = model(&fixture.file, None);
+    let compilation = common::compilation(&fixture.file, None);
+    let model = compilation.model();
     let output = compiled(&fixture.file, None);
     let main = file_text(&output, "main.tf");
 

@@ -23,7 +23,8 @@ pub struct Args {
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
     match args.spec.load() {
-        Ok((file, model)) => {
+        Ok((file, compilation)) => {
+            let model = compilation.model();
             match args.message_format {
                 MessageFormat::Human => writeln!(
                     out.stdout,

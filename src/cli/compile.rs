@@ -4,10 +4,13 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use super::{ExitStatus, MessageFormat, Output, SpecArgs};
 use crate::diag::{Code, Diagnostic};
-use crate::targets::{self, Format, Input};
+use crate::targets::Format;
+use crate::targets::cloudformation::SplitMode;
+use crate::targets::registry::{self, Entry, Settings, TARGETS};
 
 /// Compile a spec for a deployment engine. Files are written only under `--out`, each
 /// atomically, and nothing at all is written when the spec or the target has an error.
@@ -24,23 +27,23 @@ pub struct Args {
     #[command(flatten)]
     pub spec: SpecArgs,
     /// The deployment engine.
-    #[arg(long, value_enum)]
-    pub target: TargetName,
+    #[arg(long, value_parser = target_parser())]
+    pub target: TargetArg,
     /// The folder to write into (created if missing). Without it, a single-file output is
     /// printed on stdout.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Serialization of document targets.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
-    pub format: OutputFormat,
+    /// CloudFormation: serialization of the templates [default: json].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
     /// Write nothing; exit 1 when the files under `--out` differ from what would be written.
     #[arg(long, requires = "out")]
     pub check: bool,
     /// CloudFormation: split into nested stacks when one template would exceed a budget
-    /// (`auto`), always, or never.
-    #[arg(long, value_enum, default_value_t = Split::Auto)]
-    pub split: Split,
-    /// Kubernetes namespace for the Knative target (default: the app's name).
+    /// (`auto`), always, or never [default: auto].
+    #[arg(long, value_enum)]
+    pub split: Option<Split>,
+    /// Knative: the Kubernetes namespace [default: the app's name].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// How to print diagnostics.
@@ -48,24 +51,24 @@ pub struct Args {
     pub message_format: MessageFormat,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TargetName {
-    /// AWS CloudFormation (one template).
-    Cloudformation,
-    /// Terraform for the hashicorp/aws provider (a folder of .tf files).
-    Terraform,
-    /// Knative Serving and Eventing manifests for any Kubernetes.
-    Knative,
+/// A target from the registry, as `--target` names it.
+#[derive(Clone, Copy)]
+pub struct TargetArg(pub &'static Entry);
+
+impl std::fmt::Debug for TargetArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
-impl TargetName {
-    fn key(self) -> &'static str {
-        match self {
-            TargetName::Cloudformation => "cloudformation",
-            TargetName::Terraform => "terraform",
-            TargetName::Knative => "knative",
-        }
-    }
+/// `--target`'s values and their help, from the registry.
+fn target_parser() -> impl TypedValueParser<Value = TargetArg> {
+    PossibleValuesParser::new(
+        TARGETS
+            .iter()
+            .map(|t| PossibleValue::new(t.name).help(t.about)),
+    )
+    .map(|name| TargetArg(registry::find(&name).expect("offered by the registry")))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -81,42 +84,45 @@ pub enum OutputFormat {
     Yaml,
 }
 
+impl Args {
+    /// The target options given on the command line.
+    fn settings(&self) -> Settings {
+        Settings {
+            format: self.format.map(|f| match f {
+                OutputFormat::Json => Format::Json,
+                OutputFormat::Yaml => Format::Yaml,
+            }),
+            split: self.split.map(|s| match s {
+                Split::Auto => SplitMode::Auto,
+                Split::Always => SplitMode::Always,
+                Split::Never => SplitMode::Never,
+            }),
+            namespace: self.namespace.clone(),
+        }
+    }
+}
+
 /// Whether a relative artifact path stays inside the output folder.
 fn inside(path: &Path) -> bool {
     path.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let (file, model) = match args.spec.load() {
+    let (file, compilation) = match args.spec.load() {
         Ok(loaded) => loaded,
         Err((file, diagnostics)) => {
             out.diagnostics(file.as_ref(), &diagnostics, args.message_format)?;
             return Ok(ExitStatus::Error);
         }
     };
-    let graph = crate::graph::Graph::build(&model);
-    let policies = crate::access::aws_policies(&model);
-    let input = Input {
-        model: &model,
-        graph: &graph,
-        policies: &policies,
-        format: match args.format {
-            OutputFormat::Json => Format::Json,
-            OutputFormat::Yaml => Format::Yaml,
-        },
-        namespace: args.namespace.as_deref(),
+    let target = match args.target.0.backend(&args.settings()) {
+        Ok(target) => target,
+        Err(diagnostics) => {
+            out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
+            return Ok(ExitStatus::Error);
+        }
     };
-    let target: Box<dyn targets::Target> = match args.target {
-        TargetName::Cloudformation => Box::new(targets::cloudformation::CloudFormation {
-            split: match args.split {
-                Split::Auto => targets::cloudformation::SplitMode::Auto,
-                Split::Always => targets::cloudformation::SplitMode::Always,
-                Split::Never => targets::cloudformation::SplitMode::Never,
-            },
-        }),
-        other => targets::by_name(other.key()).expect("every --target value has a backend"),
-    };
-    let output = match target.compile(&input) {
+    let output = match compilation.compile(target.as_ref()) {
         Ok(output) => output,
         Err(diagnostics) => {
             out.diagnostics(Some(&file), &diagnostics, args.message_format)?;

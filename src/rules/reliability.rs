@@ -162,7 +162,7 @@ pub fn reserved_concurrency_zero(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// `UD4106`: a function that writes what triggers it runs forever (and bills forever).
 pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for l in cx.graph.loops(cx.model) {
+    for l in cx.model.loops() {
         let Some((first, _, hop)) = l.hops.first() else {
             continue;
         };
