@@ -1,10 +1,14 @@
 //! CloudFormation: one template (JSON, or YAML with `--format yaml`) holding every
 //! construct of the spec. The feature mapping is `targets/cloudformation/README.md`.
 //!
-//! **Invariant:** the template has no dependency cycle. Roles, permissions and env values
-//! name resources by ARNs built from their physical names (`Fn::Sub`), never by `Ref` or
-//! `Fn::GetAtt`, so a bucket's notification can depend on its functions' permissions without
-//! the classic bucket ↔ function cycle. `tests/cloudformation.rs` proves it per example.
+//! Everything AWS is decided by the [`Plan`] (shared with Terraform); this backend decides
+//! only how to write it (logical ids, intrinsics, `DependsOn`, nested stacks).
+//!
+//! **Invariant:** the template has no dependency cycle. Roles, bucket and topic permissions
+//! and env values name what may wait on a function by ARNs built from physical names
+//! (`Fn::Sub`), not by `Ref` or `Fn::GetAtt`, so a bucket's notification can depend on its
+//! functions' permissions without the classic bucket ↔ function cycle.
+//! `tests/cloudformation.rs` proves it per example.
 
 mod compute;
 mod data;

@@ -5,6 +5,9 @@
 //! least-privilege statements.
 //!
 //! **Invariants:**
+//! - Everything AWS is decided by the [`Plan`] (shared with CloudFormation); this backend
+//!   decides only how to write it in HCL (labels, traversals, `name_prefix`, `depends_on`)
+//!   and what provider 5.x cannot express.
 //! - IAM statements are the derived ones ([`crate::access::aws::Policy`]), never re-derived;
 //!   their ARNs are template strings built from [`aws::arn_parts`] with the partition, region
 //!   and account from data sources, so a role never depends on the resources it may touch.
