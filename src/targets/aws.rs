@@ -158,6 +158,8 @@ pub trait DocWriter {
     fn json(&self, value: &serde_json::Value) -> Self::Value;
     /// An ARN from its parts.
     fn arn(&self, parts: Vec<ArnPart>) -> Self::Value;
+    /// The account that deploys.
+    fn account(&self) -> Self::Value;
 }
 
 /// ARNs as plain text, with the given partition, region and account (which may be `*`).
@@ -198,6 +200,9 @@ impl DocWriter for TextArns<'_> {
                 })
                 .collect(),
         )
+    }
+    fn account(&self) -> serde_json::Value {
+        serde_json::Value::String(self.account.to_string())
     }
 }
 
@@ -254,10 +259,114 @@ pub fn policy_document_as<W: DocWriter>(
         })
         .collect();
     statements.extend(policy.raw.iter().map(|s| w.json(&raw_statement(s))));
+    document(w, statements)
+}
+
+/// A policy document of some statements.
+pub fn document<W: DocWriter>(w: &W, statements: Vec<W::Value>) -> W::Value {
     w.object(vec![
         ("Version", w.text("2012-10-17")),
         ("Statement", w.list(statements)),
     ])
+}
+
+/// The trust policy of a role that an AWS service assumes, for this account only.
+pub fn trust_policy<W: DocWriter>(w: &W, service: &str) -> W::Value {
+    let condition = w.object(vec![(
+        "StringEquals",
+        w.object(vec![("aws:SourceAccount", w.account())]),
+    )]);
+    let statement = w.object(vec![
+        ("Effect", w.text("Allow")),
+        ("Principal", w.object(vec![("Service", w.text(service))])),
+        ("Action", w.text("sts:AssumeRole")),
+        ("Condition", condition),
+    ]);
+    document(w, vec![statement])
+}
+
+/// A statement letting a service send one source's undeliverable events to a queue.
+pub fn delivery_statement<W: DocWriter>(
+    w: &W,
+    sid: &str,
+    service: &str,
+    queue: W::Value,
+    source: W::Value,
+) -> W::Value {
+    w.object(vec![
+        ("Sid", w.text(sid)),
+        ("Effect", w.text("Allow")),
+        ("Principal", w.object(vec![("Service", w.text(service))])),
+        ("Action", w.text("sqs:SendMessage")),
+        ("Resource", queue),
+        (
+            "Condition",
+            w.object(vec![(
+                "ArnEquals",
+                w.object(vec![("aws:SourceArn", source)]),
+            )]),
+        ),
+    ])
+}
+
+/// A bucket's policy: plain HTTP is refused; a public bucket also lets anyone read objects.
+pub fn bucket_policy<W: DocWriter>(
+    w: &W,
+    bucket: W::Value,
+    objects: &W::Value,
+    public: bool,
+) -> W::Value
+where
+    W::Value: Clone,
+{
+    let mut statements = vec![w.object(vec![
+        ("Sid", w.text("DenyInsecureTransport")),
+        ("Effect", w.text("Deny")),
+        ("Principal", w.text("*")),
+        ("Action", w.text("s3:*")),
+        ("Resource", w.list(vec![bucket, objects.clone()])),
+        (
+            "Condition",
+            w.object(vec![(
+                "Bool",
+                w.object(vec![("aws:SecureTransport", w.text("false"))]),
+            )]),
+        ),
+    ])];
+    if public {
+        statements.push(w.object(vec![
+            ("Sid", w.text("PublicRead")),
+            ("Effect", w.text("Allow")),
+            ("Principal", w.text("*")),
+            ("Action", w.text("s3:GetObject")),
+            ("Resource", objects.clone()),
+        ]));
+    }
+    document(w, statements)
+}
+
+/// The policy of an EventBridge Scheduler role: invoke one function (and its alias), and
+/// send what cannot be delivered to its dead letter queue.
+pub fn scheduler_policy<W: DocWriter>(
+    w: &W,
+    invoke: Vec<W::Value>,
+    dead_letter: Option<W::Value>,
+) -> W::Value {
+    let mut statements = vec![w.object(vec![
+        ("Sid", w.text("InvokeFunction")),
+        ("Effect", w.text("Allow")),
+        ("Action", w.list(vec![w.text("lambda:InvokeFunction")])),
+        ("Resource", w.list(invoke)),
+    ])];
+    if let Some(queue) = dead_letter {
+        statements.push(w.object(vec![
+            ("Sid", w.text("DeadLetter")),
+            ("Effect", w.text("Allow")),
+            ("Action", w.list(vec![w.text("sqs:SendMessage")])),
+            ("Resource", w.list(vec![queue])),
+        ]));
+    }
+    document(w, statements)
 }
 
 /// A spec's raw statement as IAM JSON.

@@ -19,9 +19,6 @@ use crate::source::Span;
 use crate::targets::aws;
 use crate::targets::naming::bounded_name;
 
-/// The trust policy's `aws:SourceAccount` condition and the policy version are fixed; the
-/// service is the plan's.
-pub const POLICY_VERSION: &str = "2012-10-17";
 /// What a function response may report (partial batch failures).
 pub const BATCH_RESPONSE_TYPES: &[&str] = &["ReportBatchItemFailures"];
 /// Retries of a stream record before it goes to the function's dead letter target.
@@ -239,6 +236,8 @@ pub struct FunctionPlan<'m> {
     pub name: &'m str,
     pub physical: String,
     pub policy: &'m Policy,
+    /// The service that assumes the function's role.
+    pub role_principal: &'static str,
     pub role_description: String,
     pub log_group: String,
     pub log_retention: Option<u32>,
@@ -333,6 +332,8 @@ pub struct Scheduler<'m> {
     pub expression: String,
     pub timezone: &'m str,
     pub description: String,
+    /// The service that assumes the schedule's own role.
+    pub role_principal: &'static str,
     pub role_description: String,
     pub dead_letter: Option<&'m str>,
 }
@@ -782,6 +783,7 @@ fn function<'m>(
         .collect();
     FunctionPlan {
         name: &f.name,
+        role_principal: "lambda.amazonaws.com",
         role_description: format!(
             "Least-privilege role of function {physical}, derived by updraft"
         ),
@@ -890,6 +892,7 @@ fn event<'m>(
                         description: format!("{expression} ({tz}) for function {}", f.name),
                         expression,
                         timezone: tz,
+                        role_principal: "scheduler.amazonaws.com",
                         role_description: format!(
                             "Lets EventBridge Scheduler invoke function {physical}"
                         ),

@@ -7,7 +7,7 @@ use super::template::{self, Parameter, Resource, get_att, logical_id, reference}
 use super::{Builder, tags};
 use crate::access::aws::Policy;
 use crate::targets::aws;
-use crate::targets::plan::{self, Code, FunctionPlan};
+use crate::targets::plan::{Code, FunctionPlan};
 
 pub(super) fn lower(b: &mut Builder<'_>) {
     let plan = b.plan;
@@ -19,19 +19,6 @@ pub(super) fn lower(b: &mut Builder<'_>) {
 /// The role's policy document, with ARNs as `Fn::Sub` (no dependency on the resources).
 pub(crate) fn policy_document(b: &Builder<'_>, policy: &Policy) -> Value {
     aws::policy_document_as(b.model, policy, &template::SubArns)
-}
-
-/// A trust policy letting an AWS service assume a role, for this account only.
-pub(crate) fn trust_policy(service: &str) -> Value {
-    json!({
-        "Version": plan::POLICY_VERSION,
-        "Statement": [ {
-            "Effect": "Allow",
-            "Principal": { "Service": service },
-            "Action": "sts:AssumeRole",
-            "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } },
-        } ],
-    })
 }
 
 fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
@@ -46,7 +33,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
             "AWS::IAM::Role",
             json!({
                 "Description": f.role_description,
-                "AssumeRolePolicyDocument": trust_policy("lambda.amazonaws.com"),
+                "AssumeRolePolicyDocument": aws::trust_policy(&template::SubArns, f.role_principal),
                 "Policies": [ { "PolicyName": "least-privilege", "PolicyDocument": policy_document(b, f.policy) } ],
                 "Tags": tags(b.model),
             }),

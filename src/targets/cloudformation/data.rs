@@ -4,9 +4,10 @@
 use serde_json::{Value, json};
 
 use super::split::Owner;
-use super::template::{Resource, get_att, logical_id, reference};
+use super::template::{Resource, SubArns, get_att, logical_id, reference};
 use super::{Builder, tags};
 use crate::model::Kind;
+use crate::targets::aws;
 use crate::targets::naming::{authorizer_id, permission_id};
 use crate::targets::plan::{
     self, AlarmPlan, Audience, BucketPlan, HttpApi, QueuePlan, TablePlan, TopicPlan, UserPool,
@@ -207,28 +208,12 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
         "arn:${{AWS::Partition}}:s3:::{}/*",
         super::template::sub_literal(&bucket.physical)
     ));
-    let mut statements = vec![json!({
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [arn, objects.clone()],
-        "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-    })];
-    if public {
-        statements.push(json!({
-            "Sid": "PublicRead",
-            "Effect": "Allow",
-            "Principal": "*",
-            "Action": "s3:GetObject",
-            "Resource": objects,
-        }));
-    }
+    let policy = aws::bucket_policy(&SubArns, arn, &objects, public);
     b.add(
         logical_id(bucket.name, "BucketPolicy"),
         Resource::new(
             "AWS::S3::BucketPolicy",
-            json!({ "Bucket": reference(&id), "PolicyDocument": { "Version": plan::POLICY_VERSION, "Statement": statements } }),
+            json!({ "Bucket": reference(&id), "PolicyDocument": policy }),
         ),
     );
     b.output(

@@ -5,11 +5,12 @@
 use serde_json::{Value, json};
 
 use super::Builder;
-use super::template::{self, Resource, get_att, logical_id, reference, sub_literal};
+use super::template::{self, Resource, SubArns, get_att, logical_id, reference, sub_literal};
 use crate::model::Kind;
+use crate::targets::aws;
 use crate::targets::naming::{authorizer_id, event_id, permission_id};
 use crate::targets::plan::{
-    self, DeliverySource, EventPlan, FunctionPlan, IotRule, Mapping, MappingSource, Permission,
+    DeliverySource, EventPlan, FunctionPlan, IotRule, Mapping, MappingSource, Permission,
     PermissionSource, Route, Rule, Scheduler, Source, Subscription,
 };
 
@@ -43,14 +44,8 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                     DeliverySource::Topic(topic) => b.arn_of(Kind::Topic, topic),
                     DeliverySource::Rule { name } => rule_arn(name),
                 };
-                json!({
-                    "Sid": d.sid,
-                    "Effect": "Allow",
-                    "Principal": { "Service": d.service },
-                    "Action": "sqs:SendMessage",
-                    "Resource": b.arn_of(Kind::Queue, queue),
-                    "Condition": { "ArnEquals": { "aws:SourceArn": source } },
-                })
+                let queue = b.arn_of(Kind::Queue, queue);
+                aws::delivery_statement(&SubArns, &d.sid, d.service, queue, source)
             })
             .collect();
         b.add(
@@ -59,7 +54,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                 "AWS::SQS::QueuePolicy",
                 json!({
                     "Queues": [reference(&logical_id(queue, "Queue"))],
-                    "PolicyDocument": { "Version": plan::POLICY_VERSION, "Statement": statements },
+                    "PolicyDocument": aws::document(&SubArns, statements),
                 }),
             ),
         );
@@ -229,23 +224,16 @@ fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, s: &Scheduler<
             alias.name
         )));
     }
-    let mut statements = vec![
-        json!({ "Sid": "InvokeFunction", "Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": invoke }),
-    ];
-    if let Some(queue) = s.dead_letter {
-        statements.push(json!({ "Sid": "DeadLetter", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [b.arn_of(Kind::Queue, queue)] }));
-    }
+    let dead_letter = s.dead_letter.map(|queue| b.arn_of(Kind::Queue, queue));
+    let policy = aws::scheduler_policy(&SubArns, invoke, dead_letter);
     b.add(
         role.clone(),
         Resource::new(
             "AWS::IAM::Role",
             json!({
                 "Description": s.role_description,
-                "AssumeRolePolicyDocument": super::compute::trust_policy("scheduler.amazonaws.com"),
-                "Policies": [ { "PolicyName": "invoke", "PolicyDocument": {
-                    "Version": plan::POLICY_VERSION,
-                    "Statement": statements,
-                } } ],
+                "AssumeRolePolicyDocument": aws::trust_policy(&SubArns, s.role_principal),
+                "Policies": [ { "PolicyName": "invoke", "PolicyDocument": policy } ],
             }),
         ),
     );

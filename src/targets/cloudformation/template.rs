@@ -151,6 +151,9 @@ impl crate::targets::aws::DocWriter for SubArns {
     fn arn(&self, parts: Vec<ArnPart>) -> Value {
         arn(&parts)
     }
+    fn account(&self) -> Value {
+        reference("AWS::AccountId")
+    }
 }
 
 /// `{"Fn::Join": ["", parts]}`, or the plain string when every part is one.

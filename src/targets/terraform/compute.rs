@@ -26,7 +26,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
     let mut role = Body::new();
     role.attr("name_prefix", name_prefix(physical))
         .attr("description", f.role_description.clone())
-        .attr("assume_role_policy", trust_policy("lambda.amazonaws.com"))
+        .attr("assume_role_policy", trust_policy(f.role_principal))
         .attr("tags", tags());
     let role = b.resource("aws_iam_role", &label, role);
 

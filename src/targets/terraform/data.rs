@@ -223,37 +223,10 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     // Every bucket refuses plain HTTP; a public one also lets anyone read objects.
     let arn = Expr::path(&["aws_s3_bucket", &label, "arn"]);
     let objects = Expr::Template(vec![Part::Interp(arn.clone()), Part::Lit("/*".into())]);
-    let mut statements = vec![Expr::object([
-        ("Sid", Expr::from("DenyInsecureTransport")),
-        ("Effect", Expr::from("Deny")),
-        ("Principal", Expr::from("*")),
-        ("Action", Expr::from("s3:*")),
-        ("Resource", Expr::list([arn, objects.clone()])),
-        (
-            "Condition",
-            Expr::object([(
-                "Bool",
-                Expr::object([("aws:SecureTransport", Expr::from("false"))]),
-            )]),
-        ),
-    ])];
-    if public {
-        statements.push(Expr::object([
-            ("Sid", Expr::from("PublicRead")),
-            ("Effect", Expr::from("Allow")),
-            ("Principal", Expr::from("*")),
-            ("Action", Expr::from("s3:GetObject")),
-            ("Resource", objects),
-        ]));
-    }
+    let policy = crate::targets::aws::bucket_policy(&super::HclArns, arn, &objects, public);
     let mut body = Body::new();
-    body.attr("bucket", id()).attr(
-        "policy",
-        Expr::jsonencode(Expr::object([
-            ("Version", Expr::from(plan::POLICY_VERSION)),
-            ("Statement", Expr::List(statements)),
-        ])),
-    );
+    body.attr("bucket", id())
+        .attr("policy", Expr::jsonencode(policy));
     // S3 refuses a public policy until the access block allows it.
     body.attr(
         "depends_on",

@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::{Builder, account, name_prefix, tags, trust_policy};
+use super::{Builder, HclArns, account, name_prefix, tags, trust_policy};
 use crate::emit::hcl::{Body, Expr, Part};
 use crate::model::Kind;
+use crate::targets::aws;
 use crate::targets::plan::{
-    self, DeliverySource, FunctionPlan, IotRule, Mapping, MappingSource, Permission,
-    PermissionSource, Route, Rule, Scheduler, Source, Subscription,
+    DeliverySource, FunctionPlan, IotRule, Mapping, MappingSource, Permission, PermissionSource,
+    Route, Rule, Scheduler, Source, Subscription,
 };
 
 pub(super) fn lower(b: &mut Builder<'_>) {
@@ -152,41 +153,28 @@ fn queue_policies(b: &mut Builder<'_>) {
         b.section(format!(
             "Queue `{queue}` receives the deliveries EventBridge and SNS could not make."
         ));
-        let statements = deliveries.iter().map(|d| {
-            let source = match &d.source {
-                DeliverySource::Topic(topic) => b.of(Kind::Topic, topic, "arn"),
-                DeliverySource::Rule { .. } => {
-                    let rule = b
-                        .rules
-                        .get(&(d.function.clone(), d.index))
-                        .cloned()
-                        .unwrap_or_default();
-                    Expr::path(&["aws_cloudwatch_event_rule", &rule, "arn"])
-                }
-            };
-            Expr::object([
-                ("Sid", Expr::from(d.sid.clone())),
-                ("Effect", Expr::from("Allow")),
-                (
-                    "Principal",
-                    Expr::object([("Service", Expr::string(d.service))]),
-                ),
-                ("Action", Expr::from("sqs:SendMessage")),
-                ("Resource", b.of(Kind::Queue, queue, "arn")),
-                (
-                    "Condition",
-                    Expr::object([("ArnEquals", Expr::object([("aws:SourceArn", source)]))]),
-                ),
-            ])
-        });
-        let statements = Expr::List(statements.collect());
+        let statements = deliveries
+            .iter()
+            .map(|d| {
+                let source = match &d.source {
+                    DeliverySource::Topic(topic) => b.of(Kind::Topic, topic, "arn"),
+                    DeliverySource::Rule { .. } => {
+                        let rule = b
+                            .rules
+                            .get(&(d.function.clone(), d.index))
+                            .cloned()
+                            .unwrap_or_default();
+                        Expr::path(&["aws_cloudwatch_event_rule", &rule, "arn"])
+                    }
+                };
+                let queue = b.of(Kind::Queue, queue, "arn");
+                aws::delivery_statement(&HclArns, &d.sid, d.service, queue, source)
+            })
+            .collect();
         let mut body = Body::new();
         body.attr("queue_url", b.of(Kind::Queue, queue, "id")).attr(
             "policy",
-            Expr::jsonencode(Expr::object([
-                ("Version", Expr::from(plan::POLICY_VERSION)),
-                ("Statement", statements),
-            ])),
+            Expr::jsonencode(aws::document(&HclArns, statements)),
         );
         let label = b.label(Kind::Queue, queue);
         b.resource("aws_sqs_queue_policy", &label, body);
@@ -298,37 +286,15 @@ fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, wanted: &str, s: &Schedu
     let mut body = Body::new();
     body.attr("name_prefix", name_prefix(physical))
         .attr("description", s.role_description.clone())
-        .attr(
-            "assume_role_policy",
-            trust_policy("scheduler.amazonaws.com"),
-        )
+        .attr("assume_role_policy", trust_policy(s.role_principal))
         .attr("tags", tags());
     let role = b.resource("aws_iam_role", &format!("{wanted}_scheduler"), body);
     let dead_letter = s.dead_letter.map(|queue| b.of(Kind::Queue, queue, "arn"));
-    let mut statements = vec![Expr::object([
-        ("Sid", Expr::from("InvokeFunction")),
-        ("Effect", Expr::from("Allow")),
-        ("Action", Expr::strings(["lambda:InvokeFunction"])),
-        ("Resource", Expr::List(invoke)),
-    ])];
-    if let Some(queue) = &dead_letter {
-        statements.push(Expr::object([
-            ("Sid", Expr::from("DeadLetter")),
-            ("Effect", Expr::from("Allow")),
-            ("Action", Expr::strings(["sqs:SendMessage"])),
-            ("Resource", Expr::list([queue.clone()])),
-        ]));
-    }
+    let policy = aws::scheduler_policy(&HclArns, invoke, dead_letter.clone());
     let mut body = Body::new();
     body.attr("name", "invoke")
         .attr("role", Expr::path(&["aws_iam_role", &role, "id"]))
-        .attr(
-            "policy",
-            Expr::jsonencode(Expr::object([
-                ("Version", Expr::from(plan::POLICY_VERSION)),
-                ("Statement", Expr::List(statements)),
-            ])),
-        );
+        .attr("policy", Expr::jsonencode(policy));
     let role_policy = b.resource("aws_iam_role_policy", &format!("{wanted}_scheduler"), body);
     let target = b.invoke_target(f.name);
     let mut body = Body::new();

@@ -636,6 +636,9 @@ impl aws::DocWriter for HclArns {
     fn arn(&self, parts: Vec<ArnPart>) -> Expr {
         Builder::arn(parts)
     }
+    fn account(&self) -> Expr {
+        account()
+    }
 }
 
 fn arn_part(part: ArnPart) -> Part {
@@ -661,27 +664,7 @@ pub(crate) fn account() -> Expr {
 
 /// `jsonencode` of a trust policy letting an AWS service assume a role, for this account only.
 pub(crate) fn trust_policy(service: &str) -> Expr {
-    Expr::jsonencode(Expr::object([
-        ("Version", Expr::from("2012-10-17")),
-        (
-            "Statement",
-            Expr::list([Expr::object([
-                ("Effect", Expr::from("Allow")),
-                (
-                    "Principal",
-                    Expr::object([("Service", Expr::string(service))]),
-                ),
-                ("Action", Expr::from("sts:AssumeRole")),
-                (
-                    "Condition",
-                    Expr::object([(
-                        "StringEquals",
-                        Expr::object([("aws:SourceAccount", account())]),
-                    )]),
-                ),
-            ])]),
-        ),
-    ]))
+    Expr::jsonencode(aws::trust_policy(&HclArns, service))
 }
 
 /// A `name_prefix` from a physical name: IAM and EventBridge add 26 characters to it, and
