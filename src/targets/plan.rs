@@ -81,6 +81,8 @@ impl Refusal {
 pub struct TablePlan<'m> {
     pub name: &'m str,
     pub physical: String,
+    /// What the output naming the table says.
+    pub output: String,
     /// Every key attribute with its DynamoDB type (`S`, `N`, `B`), sorted by name.
     pub attributes: Vec<(String, &'static str)>,
     pub hash_key: &'m str,
@@ -105,6 +107,7 @@ pub struct IndexPlan<'m> {
 pub struct QueuePlan<'m> {
     pub name: &'m str,
     pub physical: String,
+    pub output: String,
     pub fifo: bool,
     pub visibility_timeout: u64,
     pub retention: u64,
@@ -118,6 +121,7 @@ pub struct QueuePlan<'m> {
 pub struct TopicPlan<'m> {
     pub name: &'m str,
     pub physical: String,
+    pub output: String,
     pub fifo: bool,
     pub display_name: Option<&'m str>,
 }
@@ -125,6 +129,7 @@ pub struct TopicPlan<'m> {
 pub struct BucketPlan<'m> {
     pub name: &'m str,
     pub physical: String,
+    pub output: String,
     /// Public buckets let anyone read objects; every bucket refuses plain HTTP.
     pub public: bool,
     pub versioning: &'static str,
@@ -138,6 +143,7 @@ pub struct BucketPlan<'m> {
 
 pub struct LifecycleRule<'m> {
     pub id: String,
+    pub status: &'static str,
     pub prefix: Option<&'m str>,
     pub days: u64,
 }
@@ -163,6 +169,9 @@ pub struct Notification<'m> {
 pub struct UserPool<'m> {
     pub name: &'m str,
     pub physical: String,
+    /// What the outputs naming the pool and its app client say.
+    pub pool_output: String,
+    pub client_output: String,
     pub username_attributes: &'static [&'static str],
     pub auto_verified_attributes: &'static [&'static str],
     pub password: PasswordPolicy,
@@ -182,6 +191,9 @@ pub struct PasswordPolicy {
 pub struct HttpApi<'m> {
     pub name: &'m str,
     pub physical: String,
+    pub protocol: &'static str,
+    /// What the output giving the base URL says.
+    pub output: String,
     pub cors: Option<ApiCors<'m>>,
     /// Whether any route is guarded (it has JWT authorizers).
     pub guarded: bool,
@@ -207,6 +219,7 @@ pub struct ApiCors<'m> {
 /// One JWT authorizer per auth that guards a route of the gateway.
 pub struct Authorizer<'m> {
     pub auth: &'m str,
+    pub kind: &'static str,
     pub identity_source: &'static str,
     pub issuer: Issuer<'m>,
     pub audience: Audience<'m>,
@@ -236,6 +249,7 @@ pub struct FunctionPlan<'m> {
     pub name: &'m str,
     pub physical: String,
     pub policy: &'m Policy,
+    pub role_policy_name: &'static str,
     /// The service that assumes the function's role.
     pub role_principal: &'static str,
     pub role_description: String,
@@ -261,6 +275,7 @@ pub enum Code<'m> {
     Package(Package<'m>),
     /// An image: used as is from ECR, else an input (Lambda pulls only from ECR).
     Image {
+        package_type: &'static str,
         uri: &'m str,
         ecr: bool,
         input_description: String,
@@ -280,6 +295,8 @@ pub struct Alias {
 }
 
 pub struct InvokeConfig<'m> {
+    /// The qualifier without an alias.
+    pub unqualified: &'static str,
     pub retries: u32,
     pub on_failure: Option<&'m Ref>,
 }
@@ -321,6 +338,7 @@ pub struct Integration {
 }
 
 pub struct Rule<'m> {
+    pub state: &'static str,
     pub expression: String,
     pub description: String,
     /// The rule's name (at most 64 characters), so its ARN is known in advance.
@@ -329,6 +347,9 @@ pub struct Rule<'m> {
 }
 
 pub struct Scheduler<'m> {
+    pub state: &'static str,
+    pub flexible_window: &'static str,
+    pub role_policy_name: &'static str,
     pub expression: String,
     pub timezone: &'m str,
     pub description: String,
@@ -373,6 +394,7 @@ pub struct IotRule<'m> {
 
 /// A `lambda:InvokeFunction` permission for exactly one source.
 pub struct Permission<'m> {
+    pub action: &'static str,
     pub principal: &'static str,
     pub source: PermissionSource<'m>,
     pub source_account: bool,
@@ -457,6 +479,7 @@ impl<'m> Plan<'m> {
                 .map(|t| TopicPlan {
                     name: &t.name,
                     physical: physical(model, Kind::Topic, &t.name),
+                    output: format!("ARN of topic `{}`", t.name),
                     fifo: t.fifo,
                     display_name: t.display_name.as_deref(),
                 })
@@ -549,6 +572,7 @@ fn table<'m>(model: &Model, t: &'m crate::model::Table) -> TablePlan<'m> {
     TablePlan {
         name: &t.name,
         physical: physical(model, Kind::Table, &t.name),
+        output: format!("Name of table `{}`", t.name),
         attributes: attributes.into_iter().collect(),
         hash_key: &t.partition_key.name,
         range_key: t.sort_key.as_ref().map(|k| k.name.as_str()),
@@ -574,6 +598,7 @@ fn queue<'m>(model: &Model, q: &'m crate::model::Queue) -> QueuePlan<'m> {
     QueuePlan {
         name: &q.name,
         physical: physical(model, Kind::Queue, &q.name),
+        output: format!("URL of queue `{}`", q.name),
         fifo: q.fifo,
         visibility_timeout: q.visibility_timeout.value,
         retention: q.retention,
@@ -590,6 +615,7 @@ fn bucket<'m>(model: &'m Model, b: &'m crate::model::Bucket) -> BucketPlan<'m> {
     BucketPlan {
         name: &b.name,
         physical: physical(model, Kind::Bucket, &b.name),
+        output: format!("Name of bucket `{}`", b.name),
         public: b.public.value,
         versioning: if b.versioning { "Enabled" } else { "Suspended" },
         sse_algorithm: "AES256",
@@ -600,6 +626,7 @@ fn bucket<'m>(model: &'m Model, b: &'m crate::model::Bucket) -> BucketPlan<'m> {
             .enumerate()
             .map(|(i, (prefix, days))| LifecycleRule {
                 id: format!("expire-{}", i + 1),
+                status: "Enabled",
                 prefix: prefix.as_deref(),
                 days: *days,
             })
@@ -644,6 +671,8 @@ fn user_pool<'m>(model: &Model, name: &'m str) -> UserPool<'m> {
     UserPool {
         name,
         physical: physical(model, Kind::Auth, name),
+        pool_output: format!("User pool of auth `{name}`"),
+        client_output: format!("App client of auth `{name}`"),
         username_attributes: &["email"],
         auto_verified_attributes: &["email"],
         password: PasswordPolicy {
@@ -700,6 +729,7 @@ fn api<'m>(model: &'m Model, g: &'m crate::model::Gateway) -> HttpApi<'m> {
             let jwt = model.auth(auth).filter(|a| a.kind == AuthKind::Jwt);
             Authorizer {
                 auth,
+                kind: "JWT",
                 identity_source: "$request.header.Authorization",
                 issuer: issuer(model, auth),
                 audience: match jwt {
@@ -711,6 +741,8 @@ fn api<'m>(model: &'m Model, g: &'m crate::model::Gateway) -> HttpApi<'m> {
         .collect::<Vec<_>>();
     HttpApi {
         name: &g.name,
+        protocol: "HTTP",
+        output: format!("Base URL of gateway `{}`", g.name),
         cors: g.cors.as_ref().map(|c| api_cors(model, &g.name, c)),
         guarded: !authorizers.is_empty(),
         access_log_group: format!("/aws/http-api/{physical}"),
@@ -756,6 +788,7 @@ fn function<'m>(
             key: aws::code_key(path.as_deref()),
         }),
         CodeSource::Image { image } => Code::Image {
+            package_type: "Image",
             uri: image,
             ecr: aws::is_ecr(image),
             input_description: format!(
@@ -784,6 +817,7 @@ fn function<'m>(
     FunctionPlan {
         name: &f.name,
         role_principal: "lambda.amazonaws.com",
+        role_policy_name: "least-privilege",
         role_description: format!(
             "Least-privilege role of function {physical}, derived by updraft"
         ),
@@ -811,6 +845,7 @@ fn function<'m>(
             provisioned: p.value,
         }),
         invoke_config: f.needs_invoke_config().then(|| InvokeConfig {
+            unqualified: "$LATEST",
             retries: f.retry_attempts(),
             on_failure: f.dead_letter.as_ref().map(|d| &d.value),
         }),
@@ -827,6 +862,7 @@ fn permission<'m>(
     source_account: bool,
 ) -> Option<Permission<'m>> {
     Some(Permission {
+        action: "lambda:InvokeFunction",
         principal,
         source,
         source_account,
@@ -889,6 +925,9 @@ fn event<'m>(
             match &schedule.timezone {
                 Some(tz) => (
                     Source::Scheduler(Scheduler {
+                        state: "ENABLED",
+                        flexible_window: "OFF",
+                        role_policy_name: "invoke",
                         description: format!("{expression} ({tz}) for function {}", f.name),
                         expression,
                         timezone: tz,
@@ -918,6 +957,7 @@ fn event<'m>(
                     }
                     (
                         Source::Rule(Rule {
+                            state: "ENABLED",
                             description: format!("{expression} for function {}", f.name),
                             expression,
                             name,

@@ -34,7 +34,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
             json!({
                 "Description": f.role_description,
                 "AssumeRolePolicyDocument": aws::trust_policy(&template::SubArns, f.role_principal),
-                "Policies": [ { "PolicyName": "least-privilege", "PolicyDocument": policy_document(b, f.policy) } ],
+                "Policies": [ { "PolicyName": f.role_policy_name, "PolicyDocument": policy_document(b, f.policy) } ],
                 "Tags": tags(b.model),
             }),
         ),
@@ -70,11 +70,12 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
             });
         }
         Code::Image {
+            package_type,
             uri,
             ecr,
             input_description,
         } => {
-            props["PackageType"] = json!("Image");
+            props["PackageType"] = json!(package_type);
             let uri = if *ecr {
                 json!(uri)
             } else {
@@ -135,7 +136,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
     if let Some(invoke) = &f.invoke_config {
         let mut config = json!({
             "FunctionName": reference(&fid),
-            "Qualifier": "$LATEST",
+            "Qualifier": invoke.unqualified,
             "MaximumRetryAttempts": invoke.retries,
         });
         if let Some(alias) = &f.alias {

@@ -83,7 +83,7 @@ fn table(b: &mut Builder<'_>, t: &TablePlan<'_>) {
     );
     b.output(
         logical_id(t.name, "TableName"),
-        format!("Name of table `{}`", t.name),
+        t.output.clone(),
         reference(&id),
     );
 }
@@ -112,7 +112,7 @@ fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
     b.add(id.clone(), Resource::new("AWS::SQS::Queue", props));
     b.output(
         logical_id(q.name, "QueueUrl"),
-        format!("URL of queue `{}`", q.name),
+        q.output.clone(),
         reference(&id),
     );
 }
@@ -129,7 +129,7 @@ fn topic(b: &mut Builder<'_>, t: &TopicPlan<'_>) {
     b.add(id.clone(), Resource::new("AWS::SNS::Topic", props));
     b.output(
         logical_id(t.name, "TopicArn"),
-        format!("ARN of topic `{}`", t.name),
+        t.output.clone(),
         reference(&id),
     );
 }
@@ -153,7 +153,7 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     if !bucket.lifecycle.is_empty() {
         props["LifecycleConfiguration"] = json!({
             "Rules": bucket.lifecycle.iter().map(|rule| {
-                let mut out = json!({ "Id": rule.id, "Status": "Enabled", "ExpirationInDays": rule.days });
+                let mut out = json!({ "Id": rule.id, "Status": rule.status, "ExpirationInDays": rule.days });
                 if let Some(p) = rule.prefix {
                     out["Prefix"] = json!(p);
                 }
@@ -218,7 +218,7 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     );
     b.output(
         logical_id(bucket.name, "BucketName"),
-        format!("Name of bucket `{}`", bucket.name),
+        bucket.output.clone(),
         reference(&id),
     );
 }
@@ -262,12 +262,12 @@ fn user_pool(b: &mut Builder<'_>, p: &UserPool<'_>) {
     );
     b.output(
         logical_id(p.name, "UserPoolId"),
-        format!("User pool of auth `{}`", p.name),
+        p.pool_output.clone(),
         reference(&pool),
     );
     b.output(
         logical_id(p.name, "UserPoolClientId"),
-        format!("App client of auth `{}`", p.name),
+        p.client_output.clone(),
         reference(&client),
     );
 }
@@ -285,7 +285,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
     let api = logical_id(g.name, "HttpApi");
     let mut props = json!({
         "Name": g.physical,
-        "ProtocolType": "HTTP",
+        "ProtocolType": g.protocol,
         "Tags": { "updraft:app": b.model.app },
     });
     if let Some(cors) = &g.cors {
@@ -340,7 +340,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
                 json!({
                     "ApiId": reference(&api),
                     "Name": a.auth,
-                    "AuthorizerType": "JWT",
+                    "AuthorizerType": a.kind,
                     "IdentitySource": [a.identity_source],
                     "JwtConfiguration": { "Issuer": b.issuer(&a.issuer), "Audience": audience },
                 }),
@@ -369,7 +369,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
     }
     b.output(
         logical_id(g.name, "Url"),
-        format!("Base URL of gateway `{}`", g.name),
+        g.output.clone(),
         super::template::sub(format!(
             "https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
         )),

@@ -118,7 +118,7 @@ fn permission(b: &mut Builder<'_>, f: &FunctionPlan<'_>, e: &EventPlan<'_>, p: &
         )),
     };
     let mut props = json!({
-        "Action": "lambda:InvokeFunction",
+        "Action": p.action,
         "FunctionName": b.permission_target(f.name),
         "Principal": p.principal,
         "SourceArn": source,
@@ -204,7 +204,7 @@ fn schedule_rule(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, rule: &Rul
                 "Name": rule.name,
                 "Description": rule.description,
                 "ScheduleExpression": rule.expression,
-                "State": "ENABLED",
+                "State": rule.state,
                 "Targets": [target],
             }),
         ),
@@ -233,7 +233,7 @@ fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, s: &Scheduler<
             json!({
                 "Description": s.role_description,
                 "AssumeRolePolicyDocument": aws::trust_policy(&SubArns, s.role_principal),
-                "Policies": [ { "PolicyName": "invoke", "PolicyDocument": policy } ],
+                "Policies": [ { "PolicyName": s.role_policy_name, "PolicyDocument": policy } ],
             }),
         ),
     );
@@ -249,8 +249,8 @@ fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, s: &Scheduler<
                 "Description": s.description,
                 "ScheduleExpression": s.expression,
                 "ScheduleExpressionTimezone": s.timezone,
-                "FlexibleTimeWindow": { "Mode": "OFF" },
-                "State": "ENABLED",
+                "FlexibleTimeWindow": { "Mode": s.flexible_window },
+                "State": s.state,
                 "Target": target,
             }),
         ),

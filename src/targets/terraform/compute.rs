@@ -31,7 +31,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
     let role = b.resource("aws_iam_role", &label, role);
 
     let mut body = Body::new();
-    body.attr("name", "least-privilege")
+    body.attr("name", f.role_policy_name)
         .attr("role", Expr::path(&["aws_iam_role", &role, "id"]))
         .attr(
             "policy",
@@ -63,6 +63,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                 );
         }
         Code::Image {
+            package_type,
             uri,
             ecr,
             input_description,
@@ -77,7 +78,8 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                 );
                 Expr::path(&["var", &name])
             };
-            body.attr("package_type", "Image").attr("image_uri", uri);
+            body.attr("package_type", *package_type)
+                .attr("image_uri", uri);
         }
     }
     body.attr("memory_size", f.memory)
@@ -146,7 +148,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                 "qualifier",
                 Expr::path(&["aws_lambda_alias", alias, "name"]),
             ),
-            None => body.attr("qualifier", "$LATEST"),
+            None => body.attr("qualifier", invoke.unqualified),
         };
         body.attr("maximum_retry_attempts", invoke.retries);
         if let Some(dl) = invoke.on_failure {

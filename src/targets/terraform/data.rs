@@ -77,7 +77,7 @@ fn table(b: &mut Builder<'_>, t: &TablePlan<'_>) {
     b.add("aws_dynamodb_table", &label, body);
     b.output(
         &format!("{label}_table_name"),
-        format!("Name of table `{}`", t.name),
+        t.output.clone(),
         b.of(Kind::Table, t.name, "name"),
     );
 }
@@ -107,7 +107,7 @@ fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
     b.add("aws_sqs_queue", &label, body);
     b.output(
         &format!("{label}_queue_url"),
-        format!("URL of queue `{}`", q.name),
+        q.output.clone(),
         b.of(Kind::Queue, q.name, "url"),
     );
 }
@@ -125,7 +125,7 @@ fn topic(b: &mut Builder<'_>, t: &TopicPlan<'_>) {
     b.add("aws_sns_topic", &label, body);
     b.output(
         &format!("{label}_topic_arn"),
-        format!("ARN of topic `{}`", t.name),
+        t.output.clone(),
         b.of(Kind::Topic, t.name, "arn"),
     );
 }
@@ -201,7 +201,7 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
         body.attr("bucket", id());
         for rule in &bucket.lifecycle {
             body.nested("rule", |r| {
-                r.attr("id", rule.id.clone()).attr("status", "Enabled");
+                r.attr("id", rule.id.clone()).attr("status", rule.status);
                 r.nested("filter", |f| {
                     f.attr_opt("prefix", rule.prefix.map(str::to_string));
                 });
@@ -238,7 +238,7 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     b.resource("aws_s3_bucket_policy", &label, body);
     b.output(
         &format!("{label}_bucket_name"),
-        format!("Name of bucket `{}`", bucket.name),
+        bucket.output.clone(),
         b.of(Kind::Bucket, bucket.name, "bucket"),
     );
 }
@@ -282,12 +282,12 @@ fn user_pool(b: &mut Builder<'_>, p: &UserPool<'_>) {
     b.add("aws_cognito_user_pool_client", &client_label, body);
     b.output(
         &format!("{label}_user_pool_id"),
-        format!("User pool of auth `{}`", p.name),
+        p.pool_output.clone(),
         b.of(Kind::Auth, p.name, "id"),
     );
     b.output(
         &format!("{label}_user_pool_client_id"),
-        format!("App client of auth `{}`", p.name),
+        p.client_output.clone(),
         client,
     );
 }
@@ -307,7 +307,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
     let api = |attribute: &str| Expr::path(&["aws_apigatewayv2_api", &label, attribute]);
     let mut body = Body::new();
     body.attr("name", g.physical.clone())
-        .attr("protocol_type", "HTTP")
+        .attr("protocol_type", g.protocol)
         .attr("tags", tags());
     if let Some(cors) = &g.cors {
         body.nested("cors_configuration", |c| {
@@ -370,7 +370,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
         let mut body = Body::new();
         body.attr("api_id", api("id"))
             .attr("name", Expr::string(a.auth))
-            .attr("authorizer_type", "JWT")
+            .attr("authorizer_type", a.kind)
             .attr("identity_sources", Expr::strings([a.identity_source]));
         body.nested("jwt_configuration", |j| {
             j.attr("issuer", issuer).attr("audience", audience);
@@ -408,7 +408,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
     }
     b.output(
         &format!("{label}_url"),
-        format!("Base URL of gateway `{}`", g.name),
+        g.output.clone(),
         api("api_endpoint"),
     );
 }

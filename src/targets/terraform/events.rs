@@ -227,7 +227,7 @@ fn permission(
     };
     let mut body = Body::new();
     body.attr("statement_id", p.statement_id.clone())
-        .attr("action", "lambda:InvokeFunction");
+        .attr("action", p.action);
     b.function_and_qualifier(f.name, &mut body);
     body.attr("principal", Expr::string(p.principal))
         .attr("source_arn", source);
@@ -252,7 +252,7 @@ fn schedule_rule(
             "schedule_expression",
             Expr::string(planned.expression.as_str()),
         )
-        .attr("state", "ENABLED")
+        .attr("state", planned.state)
         .attr("tags", tags());
     let rule = b.resource("aws_cloudwatch_event_rule", wanted, body);
     b.rules.insert((f.name.to_string(), index), rule.clone());
@@ -292,7 +292,7 @@ fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, wanted: &str, s: &Schedu
     let dead_letter = s.dead_letter.map(|queue| b.of(Kind::Queue, queue, "arn"));
     let policy = aws::scheduler_policy(&HclArns, invoke, dead_letter.clone());
     let mut body = Body::new();
-    body.attr("name", "invoke")
+    body.attr("name", s.role_policy_name)
         .attr("role", Expr::path(&["aws_iam_role", &role, "id"]))
         .attr("policy", Expr::jsonencode(policy));
     let role_policy = b.resource("aws_iam_role_policy", &format!("{wanted}_scheduler"), body);
@@ -302,9 +302,9 @@ fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, wanted: &str, s: &Schedu
         .attr("description", s.description.clone())
         .attr("schedule_expression", Expr::string(s.expression.as_str()))
         .attr("schedule_expression_timezone", Expr::string(s.timezone))
-        .attr("state", "ENABLED");
+        .attr("state", s.state);
     body.nested("flexible_time_window", |w| {
-        w.attr("mode", "OFF");
+        w.attr("mode", s.flexible_window);
     });
     body.nested("target", |t| {
         t.attr("arn", target)
