@@ -160,6 +160,7 @@ pub trait DocWriter {
     fn arn(&self, parts: Vec<ArnPart>) -> Self::Value;
     /// The account that deploys.
     fn account(&self) -> Self::Value;
+    fn number(&self, n: u32) -> Self::Value;
 }
 
 /// ARNs as plain text, with the given partition, region and account (which may be `*`).
@@ -203,6 +204,9 @@ impl DocWriter for TextArns<'_> {
     }
     fn account(&self) -> serde_json::Value {
         serde_json::Value::String(self.account.to_string())
+    }
+    fn number(&self, n: u32) -> serde_json::Value {
+        serde_json::Value::from(n)
     }
 }
 
@@ -307,6 +311,19 @@ pub fn delivery_statement<W: DocWriter>(
             )]),
         ),
     ])
+}
+
+/// Where a queue (after `max_receives` receives) or a subscription sends what fails.
+pub fn redrive_policy<W: DocWriter>(
+    w: &W,
+    target: W::Value,
+    max_receives: Option<u32>,
+) -> W::Value {
+    let mut fields = vec![("deadLetterTargetArn", target)];
+    if let Some(n) = max_receives {
+        fields.push(("maxReceiveCount", w.number(n)));
+    }
+    w.object(fields)
 }
 
 /// A bucket's policy: plain HTTP is refused; a public bucket also lets anyone read objects.

@@ -37,6 +37,8 @@ pub const ACCESS_LOG_FIELDS: &[(&str, &str)] = &[
 /// The whole app, planned for AWS.
 pub struct Plan<'m> {
     pub model: &'m Model,
+    /// The tags every taggable resource carries: the app, and the stage when one is applied.
+    pub tags: Vec<(&'static str, &'m str)>,
     /// Whether any function is a code package (the artifact bucket and prefix are inputs).
     pub code_packages: bool,
     /// The default key prefix of the code packages.
@@ -132,6 +134,8 @@ pub struct BucketPlan<'m> {
     pub output: String,
     /// Public buckets let anyone read objects; every bucket refuses plain HTTP.
     pub public: bool,
+    /// (block public ACLs, ignore public ACLs, block public policy, restrict public buckets)
+    pub access_block: (bool, bool, bool, bool),
     pub versioning: &'static str,
     pub sse_algorithm: &'static str,
     pub ownership: &'static str,
@@ -463,8 +467,13 @@ impl<'m> Plan<'m> {
                 function(model, f, policy, &mut deliveries)
             })
             .collect();
+        let mut tags = vec![("updraft:app", model.app.as_str())];
+        if let Some(stage) = &model.stage {
+            tags.push(("updraft:stage", stage.as_str()));
+        }
         Plan {
             model,
+            tags,
             code_packages: model
                 .functions
                 .iter()
@@ -617,6 +626,7 @@ fn bucket<'m>(model: &'m Model, b: &'m crate::model::Bucket) -> BucketPlan<'m> {
         physical: physical(model, Kind::Bucket, &b.name),
         output: format!("Name of bucket `{}`", b.name),
         public: b.public.value,
+        access_block: (true, true, !b.public.value, !b.public.value),
         versioning: if b.versioning { "Enabled" } else { "Suspended" },
         sse_algorithm: "AES256",
         ownership: "BucketOwnerEnforced",

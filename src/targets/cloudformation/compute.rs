@@ -35,7 +35,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                 "Description": f.role_description,
                 "AssumeRolePolicyDocument": aws::trust_policy(&template::SubArns, f.role_principal),
                 "Policies": [ { "PolicyName": f.role_policy_name, "PolicyDocument": policy_document(b, f.policy) } ],
-                "Tags": tags(b.model),
+                "Tags": tags(b.plan),
             }),
         ),
     );
@@ -58,7 +58,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
         "EphemeralStorage": { "Size": f.ephemeral_storage },
         "TracingConfig": { "Mode": f.tracing_mode },
         "LoggingConfig": { "LogGroup": reference(&logs), "LogFormat": f.log_format },
-        "Tags": tags(b.model),
+        "Tags": tags(b.plan),
     });
     match &f.code {
         Code::Package(package) => {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::split::Owner;
 use super::template::{Resource, SubArns, get_att, logical_id, reference};
-use super::{Builder, tags};
+use super::{Builder, app_tag, tags};
 use crate::model::Kind;
 use crate::targets::aws;
 use crate::targets::naming::{authorizer_id, permission_id};
@@ -48,7 +48,7 @@ fn table(b: &mut Builder<'_>, t: &TablePlan<'_>) {
         "BillingMode": t.billing_mode,
         "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": t.point_in_time_recovery },
         "SSESpecification": { "SSEEnabled": t.encrypted },
-        "Tags": tags(b.model),
+        "Tags": tags(b.plan),
     });
     if let Some(tp) = &throughput {
         props["ProvisionedThroughput"] = tp.clone();
@@ -94,7 +94,7 @@ fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
         "VisibilityTimeout": q.visibility_timeout,
         "MessageRetentionPeriod": q.retention,
         "SqsManagedSseEnabled": q.encrypted,
-        "Tags": tags(b.model),
+        "Tags": tags(b.plan),
     });
     if let Some(delay) = q.delay {
         props["DelaySeconds"] = json!(delay);
@@ -103,10 +103,8 @@ fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
         props["FifoQueue"] = json!(true);
     }
     if let Some((dead_letter, max_receives)) = q.redrive {
-        props["RedrivePolicy"] = json!({
-            "deadLetterTargetArn": get_att(&logical_id(dead_letter, "Queue"), "Arn"),
-            "maxReceiveCount": max_receives,
-        });
+        let target = get_att(&logical_id(dead_letter, "Queue"), "Arn");
+        props["RedrivePolicy"] = aws::redrive_policy(&SubArns, target, Some(max_receives));
     }
     let id = logical_id(q.name, "Queue");
     b.add(id.clone(), Resource::new("AWS::SQS::Queue", props));
@@ -118,7 +116,7 @@ fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
 }
 
 fn topic(b: &mut Builder<'_>, t: &TopicPlan<'_>) {
-    let mut props = json!({ "TopicName": t.physical, "Tags": tags(b.model) });
+    let mut props = json!({ "TopicName": t.physical, "Tags": tags(b.plan) });
     if t.fifo {
         props["FifoTopic"] = json!(true);
     }
@@ -141,14 +139,14 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
         "BucketName": bucket.physical,
         "BucketEncryption": { "ServerSideEncryptionConfiguration": [ { "ServerSideEncryptionByDefault": { "SSEAlgorithm": bucket.sse_algorithm } } ] },
         "PublicAccessBlockConfiguration": {
-            "BlockPublicAcls": true,
-            "IgnorePublicAcls": true,
-            "BlockPublicPolicy": !public,
-            "RestrictPublicBuckets": !public,
+            "BlockPublicAcls": bucket.access_block.0,
+            "IgnorePublicAcls": bucket.access_block.1,
+            "BlockPublicPolicy": bucket.access_block.2,
+            "RestrictPublicBuckets": bucket.access_block.3,
         },
         "OwnershipControls": { "Rules": [ { "ObjectOwnership": bucket.ownership } ] },
         "VersioningConfiguration": { "Status": bucket.versioning },
-        "Tags": tags(b.model),
+        "Tags": tags(b.plan),
     });
     if !bucket.lifecycle.is_empty() {
         props["LifecycleConfiguration"] = json!({
@@ -241,7 +239,7 @@ fn user_pool(b: &mut Builder<'_>, p: &UserPool<'_>) {
                     "RequireNumbers": password.require_numbers,
                     "RequireSymbols": password.require_symbols,
                 } },
-                "UserPoolTags": { "updraft:app": b.model.app },
+                "UserPoolTags": app_tag(b.plan),
             }),
         )
         .retained(),
@@ -286,7 +284,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
     let mut props = json!({
         "Name": g.physical,
         "ProtocolType": g.protocol,
-        "Tags": { "updraft:app": b.model.app },
+        "Tags": app_tag(b.plan),
     });
     if let Some(cors) = &g.cors {
         let mut config = json!({ "AllowOrigins": cors.origins, "AllowMethods": cors.methods });

@@ -182,7 +182,7 @@ fn subscription(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, s: &Subscri
         props["FilterPolicyScope"] = json!(s.filter_scope);
     }
     if let Some(queue) = s.redrive {
-        props["RedrivePolicy"] = json!({ "deadLetterTargetArn": b.arn_of(Kind::Queue, queue) });
+        props["RedrivePolicy"] = aws::redrive_policy(&SubArns, b.arn_of(Kind::Queue, queue), None);
     }
     b.add(
         event_id(f.name, i, "Subscription"),

@@ -398,11 +398,17 @@ impl Builder<'_> {
     }
 }
 
-/// Tags every taggable resource carries.
-pub(crate) fn tags(model: &Model) -> Value {
-    let mut tags = vec![json!({ "Key": "updraft:app", "Value": model.app })];
-    if let Some(stage) = &model.stage {
-        tags.push(json!({ "Key": "updraft:stage", "Value": stage }));
-    }
-    Value::Array(tags)
+/// Tags every taggable resource carries, as a list of `Key`/`Value` pairs.
+pub(crate) fn tags(plan: &Plan<'_>) -> Value {
+    let tags = plan
+        .tags
+        .iter()
+        .map(|(k, v)| json!({ "Key": k, "Value": v }));
+    Value::Array(tags.collect())
+}
+
+/// The app tag alone, as a map (the HTTP API's `Tags`, the user pool's `UserPoolTags`).
+pub(crate) fn app_tag(plan: &Plan<'_>) -> Value {
+    let (key, value) = plan.tags[0];
+    json!({ key: value })
 }

@@ -154,6 +154,9 @@ impl crate::targets::aws::DocWriter for SubArns {
     fn account(&self) -> Value {
         reference("AWS::AccountId")
     }
+    fn number(&self, n: u32) -> Value {
+        Value::from(n)
+    }
 }
 
 /// `{"Fn::Join": ["", parts]}`, or the plain string when every part is one.

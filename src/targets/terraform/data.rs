@@ -5,6 +5,7 @@
 use super::{Builder, tags};
 use crate::emit::hcl::{Body, Expr, Part};
 use crate::model::Kind;
+use crate::targets::aws;
 use crate::targets::plan::{
     self, AlarmPlan, Audience, BucketCors, BucketPlan, HttpApi, QueuePlan, TablePlan, TopicPlan,
     UserPool,
@@ -97,10 +98,11 @@ fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
     if let Some((dead_letter, max_receives)) = q.redrive {
         body.attr(
             "redrive_policy",
-            Expr::jsonencode(Expr::object([
-                ("deadLetterTargetArn", b.of(Kind::Queue, dead_letter, "arn")),
-                ("maxReceiveCount", Expr::from(max_receives)),
-            ])),
+            Expr::jsonencode(aws::redrive_policy(
+                &super::HclArns,
+                b.of(Kind::Queue, dead_letter, "arn"),
+                Some(max_receives),
+            )),
         );
     }
     body.attr("tags", tags());
@@ -183,10 +185,10 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
 
     let mut body = Body::new();
     body.attr("bucket", id())
-        .attr("block_public_acls", true)
-        .attr("ignore_public_acls", true)
-        .attr("block_public_policy", !public)
-        .attr("restrict_public_buckets", !public);
+        .attr("block_public_acls", bucket.access_block.0)
+        .attr("ignore_public_acls", bucket.access_block.1)
+        .attr("block_public_policy", bucket.access_block.2)
+        .attr("restrict_public_buckets", bucket.access_block.3);
     let access_block = b.resource("aws_s3_bucket_public_access_block", &label, body);
 
     let mut body = Body::new();
@@ -223,7 +225,7 @@ fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     // Every bucket refuses plain HTTP; a public one also lets anyone read objects.
     let arn = Expr::path(&["aws_s3_bucket", &label, "arn"]);
     let objects = Expr::Template(vec![Part::Interp(arn.clone()), Part::Lit("/*".into())]);
-    let policy = crate::targets::aws::bucket_policy(&super::HclArns, arn, &objects, public);
+    let policy = aws::bucket_policy(&super::HclArns, arn, &objects, public);
     let mut body = Body::new();
     body.attr("bucket", id())
         .attr("policy", Expr::jsonencode(policy));

@@ -137,10 +137,11 @@ fn subscription(b: &mut Builder<'_>, f: &FunctionPlan<'_>, wanted: &str, s: &Sub
     if let Some(queue) = s.redrive {
         body.attr(
             "redrive_policy",
-            Expr::jsonencode(Expr::object([(
-                "deadLetterTargetArn",
+            Expr::jsonencode(aws::redrive_policy(
+                &HclArns,
                 b.of(Kind::Queue, queue, "arn"),
-            )])),
+                None,
+            )),
         );
     }
     b.resource("aws_sns_topic_subscription", wanted, body);

@@ -368,10 +368,12 @@ impl<'a> Builder<'a> {
     fn preamble(&mut self) {
         let m = self.model;
         self.main.comment(header(m));
-        let mut tags = vec![("updraft:app".to_string(), Expr::string(&m.app))];
-        if let Some(stage) = &m.stage {
-            tags.push(("updraft:stage".to_string(), Expr::string(stage)));
-        }
+        let tags: Vec<_> = self
+            .plan
+            .tags
+            .iter()
+            .map(|(k, v)| (*k, Expr::string(*v)))
+            .collect();
         self.main.block(Block::new("locals", &[]).with(|b| {
             b.attr("tags", Expr::object(tags));
         }));
@@ -638,6 +640,9 @@ impl aws::DocWriter for HclArns {
     }
     fn account(&self) -> Expr {
         account()
+    }
+    fn number(&self, n: u32) -> Expr {
+        Expr::from(n)
     }
 }
 
