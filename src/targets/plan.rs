@@ -1122,3 +1122,78 @@ fn alarm_metric(metric: AlarmMetric) -> (&'static str, &'static str, &'static st
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    const SPEC: &str = r#"
+app: shop
+defaults: { runtime: nodejs22.x }
+queues:
+  jobs: {}
+  failed: {}
+topics:
+  news: {}
+buckets:
+  photos: {}
+functions:
+  work:
+    handler: src/work.handler
+    dead_letter: failed
+    events:
+      - queue: { name: jobs, batch_size: 5 }
+      - topic: { name: news }
+      - bucket: { name: photos, on: created }
+  plain:
+    handler: src/plain.handler
+"#;
+
+    fn with_plan(check: impl Fn(&Plan<'_>)) {
+        let file = SourceFile::new("updraft.yaml", SPEC);
+        let compilation = crate::Compilation::new(&file, &crate::Options::default())
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        let plan = Plan::new(compilation.model(), compilation.policies());
+        check(&plan);
+    }
+
+    #[test]
+    fn defaults_and_invoke_configs_are_decided_once() {
+        with_plan(|plan| {
+            let work = plan.function("work").expect("planned");
+            let config = work.invoke_config.as_ref().expect("async events need one");
+            assert_eq!(config.retries, crate::model::DEFAULT_RETRIES);
+            assert_eq!(config.on_failure.map(|r| r.name.as_str()), Some("failed"));
+            let plain = plan.function("plain").expect("planned");
+            assert!(plain.invoke_config.is_none());
+            assert_eq!(plan.tags, vec![("updraft:app", "shop")]);
+        });
+    }
+
+    #[test]
+    fn events_carry_their_mapping_and_permission() {
+        with_plan(|plan| {
+            let work = plan.function("work").expect("planned");
+            let Source::Mapping(m) = &work.events[0].source else {
+                panic!("a queue event is a mapping")
+            };
+            assert_eq!(m.batch_size, 5);
+            assert!(!m.bisect_on_error && m.on_failure.is_none());
+            assert!(work.events[0].permission.is_none());
+            let topic = work.events[1].permission.as_ref().expect("SNS invokes");
+            assert_eq!(topic.principal, "sns.amazonaws.com");
+            assert!(!topic.source_account);
+            let bucket = work.events[2].permission.as_ref().expect("S3 invokes");
+            assert_eq!(
+                (bucket.principal, bucket.source_account),
+                ("s3.amazonaws.com", true)
+            );
+            // SNS redrives to the dead letter queue, which lets SNS deliver.
+            let grants = &plan.deliveries["failed"];
+            assert_eq!(grants.len(), 1);
+            assert_eq!(grants[0].service, "sns.amazonaws.com");
+            assert_eq!(plan.buckets[0].notifications[0].event, "s3:ObjectCreated:*");
+        });
+    }
+}
