@@ -28,7 +28,7 @@ use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::emit::hcl::{self, Block, Body, Expr, Part};
 use crate::model::env::Attr;
-use crate::model::{AuthKind, CodeSource, EnvPart, EnvValue, Kind, Model, Ref};
+use crate::model::{CodeSource, EnvPart, EnvValue, Kind, Model, Ref};
 use crate::targets::aws::{self, ArnPart};
 use crate::targets::plan::{self, Issuer, Plan};
 
@@ -200,33 +200,6 @@ fn check(model: &Model, plan: &Plan<'_>) -> Vec<Diagnostic> {
                 "`terraform validate` and `plan` would fail; choose a runtime the provider knows (for example `nodejs22.x`, `python3.13`, `java21`), for instance in a stage used for Terraform, or compile for CloudFormation",
             ),
         );
-    }
-    for f in &model.functions {
-        for v in f.env.values() {
-            for part in &v.parts {
-                if let EnvPart::Ref {
-                    target,
-                    attr: attr @ (Attr::UserPoolId | Attr::ClientId),
-                } = part
-                    && model
-                        .auth(&target.name)
-                        .is_some_and(|a| a.kind != AuthKind::Cognito)
-                {
-                    out.push(
-                        Diagnostic::new(
-                            Code::UnsupportedOnTarget,
-                            format!(
-                                "Terraform: auth `{}` is a `jwt` auth: there is no user pool to take `{}` from",
-                                target.name,
-                                attr.as_str()
-                            ),
-                        )
-                        .with_label(v.span, "in this value")
-                        .with_help("reference `issuer`, or make the auth `kind: cognito`"),
-                    );
-                }
-            }
-        }
     }
     out
 }
