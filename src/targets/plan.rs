@@ -277,13 +277,15 @@ pub struct FunctionPlan<'m> {
 
 pub enum Code<'m> {
     Package(Package<'m>),
-    /// An image: used as is from ECR, else an input (Lambda pulls only from ECR).
-    Image {
-        package_type: &'static str,
-        uri: &'m str,
-        ecr: bool,
-        input_description: String,
-    },
+    Image(Image<'m>),
+}
+
+/// An image: used as is from ECR, else an input (Lambda pulls only from ECR).
+pub struct Image<'m> {
+    pub package_type: &'static str,
+    pub uri: &'m str,
+    pub ecr: bool,
+    pub input_description: String,
 }
 
 /// A zip in the artifact bucket, at `<prefix>/<key>`.
@@ -797,7 +799,7 @@ fn function<'m>(
             handler,
             key: aws::code_key(path.as_deref()),
         }),
-        CodeSource::Image { image } => Code::Image {
+        CodeSource::Image { image } => Code::Image(Image {
             package_type: "Image",
             uri: image,
             ecr: aws::is_ecr(image),
@@ -805,7 +807,7 @@ fn function<'m>(
                 "Amazon ECR URI of the image of function `{}` (the spec names {image}; Lambda pulls only from ECR)",
                 f.name
             ),
-        },
+        }),
     };
     let mut integrations = std::collections::BTreeSet::new();
     let events = f

@@ -69,22 +69,17 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                 "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(&package.key))),
             });
         }
-        Code::Image {
-            package_type,
-            uri,
-            ecr,
-            input_description,
-        } => {
-            props["PackageType"] = json!(package_type);
-            let uri = if *ecr {
-                json!(uri)
+        Code::Image(image) => {
+            props["PackageType"] = json!(image.package_type);
+            let uri = if image.ecr {
+                json!(image.uri)
             } else {
                 let param = logical_id(f.name, "ImageUri");
                 b.template.parameters.insert(
                     param.clone(),
                     Parameter {
                         kind: "String",
-                        description: input_description.clone(),
+                        description: image.input_description.clone(),
                         default: None,
                     },
                 );

@@ -62,23 +62,18 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                     ]),
                 );
         }
-        Code::Image {
-            package_type,
-            uri,
-            ecr,
-            input_description,
-        } => {
-            let uri = if *ecr {
-                Expr::string(*uri)
+        Code::Image(image) => {
+            let uri = if image.ecr {
+                Expr::string(image.uri)
             } else {
                 let name = b.variable(
                     &format!("{label}_image_uri"),
-                    input_description.clone(),
+                    image.input_description.clone(),
                     None,
                 );
                 Expr::path(&["var", &name])
             };
-            body.attr("package_type", *package_type)
+            body.attr("package_type", image.package_type)
                 .attr("image_uri", uri);
         }
     }
