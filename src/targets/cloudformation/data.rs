@@ -24,7 +24,9 @@ pub(super) fn lower(b: &mut Builder<'_>) {
     // Buckets wait for their functions' permissions: in nested stacks, they are deployed
     // after the function stacks.
     b.owner = Owner::Storage;
-    plan.buckets.iter().for_each(|bucket| bucket_(b, bucket));
+    plan.buckets
+        .iter()
+        .for_each(|bucket| storage_bucket(b, bucket));
     plan.alarms.iter().for_each(|a| alarm(b, a));
     b.owner = Owner::Base;
 }
@@ -132,7 +134,7 @@ fn topic(b: &mut Builder<'_>, t: &TopicPlan<'_>) {
     );
 }
 
-fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
+fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     let id = logical_id(bucket.name, "Bucket");
     let public = bucket.public;
     let mut props = json!({

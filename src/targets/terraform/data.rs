@@ -16,7 +16,9 @@ pub(super) fn lower(b: &mut Builder<'_>) {
     plan.tables.iter().for_each(|t| table(b, t));
     plan.queues.iter().for_each(|q| queue(b, q));
     plan.topics.iter().for_each(|t| topic(b, t));
-    plan.buckets.iter().for_each(|bucket| bucket_(b, bucket));
+    plan.buckets
+        .iter()
+        .for_each(|bucket| storage_bucket(b, bucket));
     plan.user_pools.iter().for_each(|p| user_pool(b, p));
     plan.apis.iter().for_each(|g| api(b, g));
 }
@@ -143,8 +145,7 @@ fn cors_rule(body: &mut Body, cors: &BucketCors<'_>) {
     });
 }
 
-#[allow(clippy::too_many_lines)]
-fn bucket_(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
+fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     let label = b.label(Kind::Bucket, bucket.name);
     let public = bucket.public;
     b.section(format!(
@@ -294,7 +295,7 @@ fn user_pool(b: &mut Builder<'_>, p: &UserPool<'_>) {
     );
 }
 
-#[allow(clippy::too_many_lines)]
+#[expect(clippy::too_many_lines)]
 fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
     let label = b.label(Kind::Gateway, g.name);
     b.section(format!(

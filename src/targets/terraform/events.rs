@@ -9,8 +9,8 @@ use crate::emit::hcl::{Body, Expr, Part};
 use crate::model::Kind;
 use crate::targets::aws;
 use crate::targets::plan::{
-    DeliverySource, FunctionPlan, IotRule, Mapping, MappingSource, Permission, PermissionSource,
-    Route, Rule, Scheduler, Source, Subscription,
+    DeliverySource, FunctionPlan, Integration, IotRule, Mapping, MappingSource, Permission,
+    PermissionSource, Route, Rule, Scheduler, Source, Subscription,
 };
 
 pub(super) fn lower(b: &mut Builder<'_>) {
@@ -27,8 +27,8 @@ pub(super) fn lower(b: &mut Builder<'_>) {
             // The resource the permission names as its source, when it is one made here.
             let source = match &e.source {
                 Source::Route(route) => {
-                    if route.integration.is_some() {
-                        let made = integration(b, f, &label, route);
+                    if let Some(planned) = &route.integration {
+                        let made = integration(b, f, &label, route.gateway, planned);
                         integrations.insert(route.gateway, made);
                     }
                     let integration = integrations.get(route.gateway).cloned().unwrap_or_default();
@@ -187,20 +187,17 @@ fn integration(
     b: &mut Builder<'_>,
     f: &FunctionPlan<'_>,
     label: &str,
-    route: &Route<'_>,
+    gateway: &str,
+    planned: &Integration,
 ) -> String {
-    let planned = route
-        .integration
-        .as_ref()
-        .expect("the route makes the integration");
     let mut body = Body::new();
-    body.attr("api_id", b.of(Kind::Gateway, route.gateway, "id"))
+    body.attr("api_id", b.of(Kind::Gateway, gateway, "id"))
         .attr("integration_type", planned.kind)
         .attr("integration_method", planned.method)
         .attr("integration_uri", b.invoke_attribute(f.name, "invoke_arn"))
         .attr("payload_format_version", planned.payload_format)
         .attr("timeout_milliseconds", planned.timeout_ms);
-    let wanted = format!("{label}_{}", b.label(Kind::Gateway, route.gateway));
+    let wanted = format!("{label}_{}", b.label(Kind::Gateway, gateway));
     b.resource("aws_apigatewayv2_integration", &wanted, body)
 }
 
