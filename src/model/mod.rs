@@ -25,6 +25,13 @@ pub use crate::spec::{
     Projection, SecretStore, StartingPosition, StreamView,
 };
 
+/// How often Lambda retries a failed asynchronous invocation when the spec does not say
+/// (Lambda's own default).
+pub const DEFAULT_RETRIES: u32 = 2;
+
+/// The stage name `${app.stage}` resolves to when no `--stage` is applied.
+pub const DEFAULT_STAGE: &str = "default";
+
 /// The kinds of resource a spec declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -160,6 +167,12 @@ impl Model {
     #[must_use]
     pub fn secret(&self, name: &str) -> Option<&Secret> {
         find(&self.secrets, name, |s| &s.name)
+    }
+
+    /// The applied stage's name, or [`DEFAULT_STAGE`].
+    #[must_use]
+    pub fn stage_name(&self) -> &str {
+        self.stage.as_deref().unwrap_or(DEFAULT_STAGE)
     }
 
     /// How long gateway access logs are kept: as long as the longest function log retention,
@@ -323,6 +336,20 @@ impl Function {
             .as_ref()
             .filter(|d| d.value.kind == Kind::Queue)
             .map(|d| d.value.name.as_str())
+    }
+
+    /// How often a failed asynchronous invocation is retried: the spec's `retries`, else
+    /// [`DEFAULT_RETRIES`].
+    #[must_use]
+    pub fn retry_attempts(&self) -> u32 {
+        self.retries.as_ref().map_or(DEFAULT_RETRIES, |r| r.value)
+    }
+
+    /// Whether the function needs an asynchronous invoke config: it sets retries or a dead
+    /// letter target, or an asynchronous source invokes it.
+    #[must_use]
+    pub fn needs_invoke_config(&self) -> bool {
+        self.retries.is_some() || self.dead_letter.is_some() || self.async_events().next().is_some()
     }
 
     /// Whether the function is triggered asynchronously (events that are not request-response

@@ -303,7 +303,7 @@ fn queue_delivery(b: &Builder<'_>, queue: &str) -> Delivery {
 /// (Lambda's default 2), then its dead letter.
 fn async_delivery(f: &Function) -> Delivery {
     Delivery {
-        retry: Some(f.retries.as_ref().map_or(2, |r| r.value)),
+        retry: Some(f.retry_attempts()),
         dead_letter: f.dead_letter.as_ref().map(|d| d.value.name.clone()),
     }
 }

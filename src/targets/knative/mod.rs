@@ -302,12 +302,7 @@ fn shorten(name: &str, max: usize) -> String {
 }
 
 fn fnv(text: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in text.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
+    crate::targets::naming::fnv32(text.as_bytes())
 }
 
 /// A bucket prefix as part of a name: `uploads/` → `uploads`; a prefix that does not map
