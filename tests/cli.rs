@@ -194,7 +194,7 @@ fn explain_access_answers_why() {
     let (status, out, _) = updraft(&["explain-access", "make-thumbnail", &example("photo-share")]);
     assert_eq!(status, ExitStatus::Success);
     assert!(
-        out.contains("arn:aws:s3:::photo-share-photos/uploads/*"),
+        out.contains("arn:aws:s3:::photo-share-photos-*-*/uploads/*"),
         "{out}"
     );
     assert!(

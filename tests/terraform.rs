@@ -363,7 +363,7 @@ fn hostile_strings_validate_and_keep_their_values() {
         r#"        Resource = ["arn:aws:s3:::hostile-bucket/$${aws:username}/*"]"#,
         r#"            "s3:prefix" = ["$${aws:username}/\"%%{x}\\"]"#,
         // A `uses` prefix inside a derived ARN.
-        r#"        Resource = ["arn:${data.aws_partition.current.partition}:s3:::hostile-strings-b/data/$${q}/*"]"#,
+        r#"        Resource = ["arn:${data.aws_partition.current.partition}:s3:::hostile-strings-b-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}/data/$${q}/*"]"#,
         // A topic filter's key and value.
         r#"    "k\"$${x}" = ["v%%{y}\\"]"#,
     ] {

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod cloudformation;
+pub mod global_name;
 pub mod knative;
 pub mod terraform;
 

@@ -176,7 +176,7 @@ fn buckets(b: &mut Builder<'_>) {
         let id = logical_id(&bucket.name, "Bucket");
         let public = bucket.public.value;
         let mut props = json!({
-            "BucketName": b.name(Kind::Bucket, &bucket.name),
+            "BucketName": super::template::arn(&crate::targets::aws::name_parts(b.model, &crate::model::Ref::new(Kind::Bucket, &bucket.name))),
             "BucketEncryption": { "ServerSideEncryptionConfiguration": [ { "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } } ] },
             "PublicAccessBlockConfiguration": {
                 "BlockPublicAcls": true,
@@ -235,9 +235,13 @@ fn buckets(b: &mut Builder<'_>) {
         );
         // Every bucket refuses plain HTTP; a public one also lets anyone read objects.
         let arn = b.arn_of(Kind::Bucket, &bucket.name);
-        let objects = super::template::sub(format!(
-            "arn:${{AWS::Partition}}:s3:::{}/*",
-            super::template::sub_literal(&b.name(Kind::Bucket, &bucket.name))
+        let objects = super::template::arn(&crate::targets::aws::arn_parts(
+            b.model,
+            &crate::access::aws::Arn::Scoped {
+                scope: crate::access::aws::Scope::Objects,
+                target: crate::model::Ref::new(Kind::Bucket, &bucket.name),
+                prefix: None,
+            },
         ));
         let mut statements = vec![json!({
             "Sid": "DenyInsecureTransport",

@@ -417,6 +417,7 @@ impl Builder<'_> {
             (Kind::Auth, Attr::ClientId) => reference(&logical_id(&target.name, "UserPoolClient")),
             (Kind::Auth, _) => self.issuer(&target.name),
             (_, Attr::Arn) => self.arn_of(target.kind, &target.name),
+            (Kind::Bucket, _) => template::arn(&aws::name_parts(self.model, target)),
             _ => name(),
         }
     }

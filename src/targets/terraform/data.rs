@@ -5,6 +5,7 @@
 use super::{Builder, tags};
 use crate::emit::hcl::{Body, Expr, Part};
 use crate::model::{AuthKind, Billing, Cors, Key, KeyType, Kind, Projection, StreamView, Trigger};
+use crate::targets::aws;
 
 pub(super) fn lower(b: &mut Builder<'_>) {
     tables(b);
@@ -213,8 +214,14 @@ fn buckets(b: &mut Builder<'_>) {
         ));
         let id = || Expr::path(&["aws_s3_bucket", &label, "id"]);
         let mut body = Body::new();
-        body.attr("bucket", b.name(Kind::Bucket, &bucket.name))
-            .attr("tags", tags());
+        body.attr(
+            "bucket",
+            Builder::arn(aws::name_parts(
+                b.model,
+                &crate::model::Ref::new(Kind::Bucket, &bucket.name),
+            )),
+        )
+        .attr("tags", tags());
         keep(&mut body);
         b.add("aws_s3_bucket", &label, body);
 
