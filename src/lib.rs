@@ -11,6 +11,7 @@ pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod model;
+pub mod package;
 pub mod rules;
 pub mod schema;
 pub mod source;

@@ -20,7 +20,9 @@ fn compile(
         stage: stage.map(str::to_string),
         ..updraft::Options::default()
     };
-    let model = updraft::load(&fixture.file, &options).expect("valid example");
+    let mut model = updraft::load(&fixture.file, &options).expect("valid example");
+    // Package the example's code as `compile` does: the template names each package.
+    updraft::package::attach_beside(&mut model, &fixture.path, None)?;
     compile_model(&model, format)
 }
 

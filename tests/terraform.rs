@@ -46,16 +46,30 @@ fn model(file: &SourceFile, stage: Option<&str>) -> Model {
 }
 
 fn compile(file: &SourceFile, stage: Option<&str>) -> Result<Output, Vec<Diagnostic>> {
-    let model = model(file, stage);
+    let mut model = model(file, stage);
+    // Examples carry their code: package it as `compile` does, so the configuration names
+    // the packages and `terraform validate` finds them beside it.
+    let packages = if file.name().starts_with("examples/") {
+        updraft::package::attach_beside(&mut model, &common::root().join(file.name()), None)?
+    } else {
+        Vec::new()
+    };
     let graph = Graph::build(&model);
     let policies = updraft::access::aws_policies(&model);
-    Terraform.compile(&Input {
+    let mut output = Terraform.compile(&Input {
         model: &model,
         graph: &graph,
         policies: &policies,
         format: Format::Json,
         namespace: None,
-    })
+    })?;
+    output
+        .artifacts
+        .extend(packages.into_iter().map(|p| updraft::targets::Artifact {
+            path: p.path.into(),
+            bytes: p.bytes,
+        }));
+    Ok(output)
 }
 
 fn compiled(file: &SourceFile, stage: Option<&str>) -> Output {
@@ -86,7 +100,9 @@ fn write(name: &str, output: &Output) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the output folder");
     for a in &output.artifacts {
-        std::fs::write(dir.join(&a.path), &a.bytes).expect("write");
+        let path = dir.join(&a.path);
+        std::fs::create_dir_all(path.parent().expect("inside the folder")).expect("create");
+        std::fs::write(path, &a.bytes).expect("write");
     }
     dir
 }
@@ -173,6 +189,7 @@ fn every_example_in_every_stage_passes_terraform_check() {
                 .artifacts
                 .iter()
                 .map(|a| a.path.display().to_string())
+                .filter(|p| !p.starts_with("packages/"))
                 .collect();
             names.sort();
             assert_eq!(

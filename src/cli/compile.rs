@@ -87,11 +87,23 @@ fn inside(path: &Path) -> bool {
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let (file, model) = match args.spec.load() {
+    let (file, mut model) = match args.spec.load() {
         Ok(loaded) => loaded,
         Err((file, diagnostics)) => {
             out.diagnostics(file.as_ref(), &diagnostics, args.message_format)?;
             return Ok(ExitStatus::Error);
+        }
+    };
+    // Lambda runs handler code from a package; Knative runs images only (and says so).
+    let packages = if args.target == TargetName::Knative {
+        Vec::new()
+    } else {
+        match crate::package::attach_beside(&mut model, &args.spec.spec, args.out.as_deref()) {
+            Ok(packages) => packages,
+            Err(diagnostics) => {
+                out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
+                return Ok(ExitStatus::Error);
+            }
         }
     };
     let graph = crate::graph::Graph::build(&model);
@@ -116,7 +128,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         }),
         other => targets::by_name(other.key()).expect("every --target value has a backend"),
     };
-    let output = match target.compile(&input) {
+    let mut output = match target.compile(&input) {
         Ok(output) => output,
         Err(diagnostics) => {
             out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
@@ -137,6 +149,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     }
     let Some(dir) = &args.out else {
+        // On stdout, the document alone: the packages need a folder (`--out`).
         if let [only] = output.artifacts.as_slice() {
             out.stdout.write_all(&only.bytes)?;
             return Ok(ExitStatus::Success);
@@ -148,6 +161,13 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         )?;
         return Ok(ExitStatus::Error);
     };
+    let package_count = packages.len();
+    output
+        .artifacts
+        .extend(packages.into_iter().map(|p| targets::Artifact {
+            path: p.path.into(),
+            bytes: p.bytes,
+        }));
     if args.check {
         let stale: Vec<String> = output
             .artifacts
@@ -185,6 +205,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     }
+    remove_stale_packages(dir, &output.artifacts);
     for line in &output.summary {
         writeln!(
             out.stderr,
@@ -193,5 +214,63 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             dir.join(line).display()
         )?;
     }
+    if package_count > 0 {
+        writeln!(
+            out.stderr,
+            "{} → {}: {package_count} code package(s)",
+            target.name(),
+            dir.join(crate::package::FOLDER).display()
+        )?;
+        writeln!(
+            out.stderr,
+            "deploy: {}",
+            deploy_hint(args, &model, dir, &output.artifacts)
+        )?;
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Removes zips under `packages/` that the output no longer references (older code), so
+/// the folder holds exactly what the templates name.
+fn remove_stale_packages(dir: &Path, artifacts: &[targets::Artifact]) {
+    let folder = dir.join(crate::package::FOLDER);
+    let Ok(items) = std::fs::read_dir(&folder) else {
+        return;
+    };
+    for item in items.flatten() {
+        let name = Path::new(crate::package::FOLDER).join(item.file_name());
+        let is_zip = name.extension().is_some_and(|e| e == "zip");
+        if is_zip && !artifacts.iter().any(|a| a.path == name) {
+            let _ = std::fs::remove_file(item.path());
+        }
+    }
+}
+
+/// The command that deploys what was just written (README, "Deploy"), with `BUCKET` for
+/// the user's artifact bucket.
+fn deploy_hint(
+    args: &Args,
+    model: &crate::model::Model,
+    dir: &Path,
+    artifacts: &[targets::Artifact],
+) -> String {
+    let d = dir.display();
+    let stack = crate::targets::aws::prefix(model);
+    if args.target == TargetName::Terraform {
+        return format!("terraform -chdir={d} init && terraform -chdir={d} apply");
+    }
+    let template = artifacts
+        .first()
+        .map_or_else(String::new, |a| dir.join(&a.path).display().to_string());
+    let sync = format!("aws s3 sync {d}/packages s3://BUCKET/updraft/{stack}/packages");
+    if artifacts.iter().any(|a| a.path.starts_with("stacks")) {
+        // Nested stacks: `package` uploads the child templates and rewrites their URLs.
+        format!(
+            "{sync} && \\\n  aws cloudformation package --template-file {template} --s3-bucket BUCKET --output-template-file {d}/packaged.yaml && \\\n  aws cloudformation deploy --template-file {d}/packaged.yaml --stack-name {stack} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameter-overrides ArtifactBucket=BUCKET"
+        )
+    } else {
+        format!(
+            "{sync} && \\\n  aws cloudformation deploy --template-file {template} --stack-name {stack} --capabilities CAPABILITY_IAM --parameter-overrides ArtifactBucket=BUCKET"
+        )
+    }
 }

@@ -1254,7 +1254,11 @@ impl Checker {
                     runtime.map(|runtime| CodeSource::Handler {
                         handler: handler.value.clone(),
                         runtime,
-                        path: f.code.as_ref().map(|c| c.value.clone()),
+                        path: f
+                            .code
+                            .as_ref()
+                            .map(|c| Setting::new(c.value.clone(), c.span)),
+                        package: None,
                     }),
                     handler.span,
                 )

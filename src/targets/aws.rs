@@ -280,10 +280,14 @@ pub fn is_ecr(image: &str) -> bool {
         && parts[4] == "amazonaws"
 }
 
-/// The S3 key of a code package under the artifact prefix: `code` when it names a zip, else
-/// `<code>.zip` (`app.zip` for the spec's own folder).
+/// The S3 key of a code package under the artifact prefix: the package `compile` wrote
+/// (`packages/<name>-<hash>.zip`, the same path as under `--out`); without one, `code` when
+/// it names a zip, else `<code>.zip` (`app.zip` for the spec's own folder).
 #[must_use]
-pub fn code_key(path: Option<&str>) -> String {
+pub fn code_key(path: Option<&str>, package: Option<&str>) -> String {
+    if let Some(package) = package {
+        return package.to_string();
+    }
     let path = path
         .unwrap_or(".")
         .trim_start_matches("./")
@@ -306,9 +310,13 @@ mod tests {
 
     #[test]
     fn code_keys_and_ecr_images() {
-        assert_eq!(code_key(None), "app.zip");
-        assert_eq!(code_key(Some("./dist/thumbs.zip")), "dist/thumbs.zip");
-        assert_eq!(code_key(Some("services/api/")), "services/api.zip");
+        assert_eq!(code_key(None, None), "app.zip");
+        assert_eq!(code_key(Some("./dist/thumbs.zip"), None), "dist/thumbs.zip");
+        assert_eq!(code_key(Some("services/api/"), None), "services/api.zip");
+        assert_eq!(
+            code_key(Some("services/api/"), Some("packages/api-0123.zip")),
+            "packages/api-0123.zip"
+        );
         assert!(is_ecr(
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1"
         ));

@@ -85,12 +85,14 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
             handler,
             runtime,
             path,
+            package,
         } => {
             props["Runtime"] = json!(runtime.value);
             props["Handler"] = json!(handler);
+            let key = aws::code_key(path.as_ref().map(|p| p.value.as_str()), package.as_deref());
             props["Code"] = json!({
                 "S3Bucket": reference("ArtifactBucket"),
-                "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(&aws::code_key(path.as_deref())))),
+                "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(&key))),
             });
         }
         CodeSource::Image { image } => {

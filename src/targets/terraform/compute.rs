@@ -101,17 +101,30 @@ fn function(b: &mut Builder<'_>, f: &Function, policy: &Policy) {
             handler,
             runtime,
             path,
+            package,
         } => {
             body.attr("runtime", runtime.value.clone())
-                .attr("handler", handler.clone())
-                .attr("s3_bucket", Expr::reference("var.artifact_bucket"))
-                .attr(
-                    "s3_key",
-                    Expr::Template(vec![
-                        Part::Interp(Expr::reference("var.artifact_prefix")),
-                        Part::Lit(format!("/{}", aws::code_key(path.as_deref()))),
-                    ]),
-                );
+                .attr("handler", handler.clone());
+            if let Some(package) = package {
+                // The package beside the module: `terraform apply` uploads it, and its
+                // hash (also in its name) makes a code change update the function.
+                let file = Expr::Template(vec![
+                    Part::Interp(Expr::reference("path.module")),
+                    Part::Lit(format!("/{package}")),
+                ]);
+                body.attr("filename", file.clone())
+                    .attr("source_code_hash", Expr::call("filebase64sha256", [file]));
+            } else {
+                let key = aws::code_key(path.as_ref().map(|p| p.value.as_str()), None);
+                body.attr("s3_bucket", Expr::reference("var.artifact_bucket"))
+                    .attr(
+                        "s3_key",
+                        Expr::Template(vec![
+                            Part::Interp(Expr::reference("var.artifact_prefix")),
+                            Part::Lit(format!("/{key}")),
+                        ]),
+                    );
+            }
         }
         CodeSource::Image { image } => {
             let uri = if aws::is_ecr(image) {

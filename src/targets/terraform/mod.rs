@@ -402,9 +402,10 @@ impl<'a> Builder<'a> {
         self.main.block(Block::new("locals", &[]).with(|b| {
             b.attr("tags", Expr::object(tags));
         }));
+        // Packaged code is read from beside the module; only unpackaged code needs a bucket.
         if m.functions
             .iter()
-            .any(|f| matches!(f.code, CodeSource::Handler { .. }))
+            .any(|f| matches!(f.code, CodeSource::Handler { package: None, .. }))
         {
             self.declare_variable(
                 "artifact_bucket",
