@@ -76,4 +76,38 @@ mod tests {
         let full = format!("{cut}-123456789012-us-isof-south-1");
         assert!(full.len() <= BUCKET_MAX, "{full}");
     }
+
+    /// Two stages of one app and two apps with the same bucket get different names; the
+    /// same app and stage gets the same name every time.
+    #[test]
+    fn stages_and_apps_side_by_side() {
+        let name = |app: &str, stage: Option<&str>| {
+            let text = format!(
+                "app: {app}\nstages: {{ dev: {{}}, prod: {{}} }}\nbuckets: {{ photos: {{}} }}\n"
+            );
+            let file = crate::source::SourceFile::new("u.yaml", text);
+            let options = crate::Options {
+                stage: stage.map(String::from),
+                ..crate::Options::default()
+            };
+            let model = crate::load(&file, &options).expect("valid");
+            bucket(&model, "photos")
+                .into_iter()
+                .map(|p| match p {
+                    ArnPart::Lit(s) => s,
+                    ArnPart::Account => "123456789012".into(),
+                    ArnPart::Region => "eu-west-1".into(),
+                    ArnPart::Partition => "aws".into(),
+                })
+                .collect::<String>()
+        };
+        assert_eq!(name("shop", None), "shop-photos-123456789012-eu-west-1");
+        assert_eq!(
+            name("shop", Some("dev")),
+            "shop-dev-photos-123456789012-eu-west-1"
+        );
+        assert_ne!(name("shop", Some("dev")), name("shop", Some("prod")));
+        assert_ne!(name("shop", None), name("blog", None));
+        assert_eq!(name("shop", Some("prod")), name("shop", Some("prod")));
+    }
 }
