@@ -462,4 +462,45 @@ mod tests {
         assert_eq!(stem("dist/thumbs.zip"), "thumbs");
         assert_eq!(stem("services/My API"), "my-api");
     }
+
+    /// A zip named by `code:` is used as it is; its handler is looked up in its listing.
+    #[test]
+    fn a_zip_is_packaged_unchanged_and_its_listing_checked() {
+        let dir = std::env::temp_dir().join(format!("updraft-zip-code-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("dist")).unwrap();
+        let archive = zip::write(&[zip::Entry {
+            name: "thumbs.py".into(),
+            bytes: b"def handler(e, c):\n    return 1\n".to_vec(),
+            executable: false,
+        }])
+        .unwrap();
+        std::fs::write(dir.join("dist/thumbs.zip"), &archive).unwrap();
+        let spec = |handler: &str| {
+            format!(
+                "app: z\nfunctions:\n  t:\n    handler: {handler}\n    runtime: python3.12\n    code: dist/thumbs.zip\n"
+            )
+        };
+        let load = |text: String| {
+            crate::load(
+                &crate::source::SourceFile::new("u.yaml", text),
+                &crate::Options::default(),
+            )
+            .unwrap()
+        };
+        let mut model = load(spec("thumbs.handler"));
+        let packages = attach(&mut model, &dir, &[]).unwrap();
+        assert_eq!(packages.len(), 1);
+        assert_eq!(packages[0].bytes, archive);
+        assert!(packages[0].path.starts_with("packages/thumbs-"));
+        let mut model = load(spec("resize.handler"));
+        let errors = attach(&mut model, &dir, &[]).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, Code::MissingCode);
+        assert!(
+            errors[0].message.contains("`resize.py`"),
+            "{}",
+            errors[0].message
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
