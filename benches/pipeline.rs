@@ -90,7 +90,7 @@ fn stages(c: &mut Criterion) {
     for (n, p) in &prepared {
         group.throughput(Throughput::Elements(*n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), p, |b, p| {
-            b.iter(|| updraft::graph::Graph::build(&p.model));
+            b.iter(|| updraft::graph::Graph::build(p.model()));
         });
     }
     group.finish();
@@ -99,7 +99,7 @@ fn stages(c: &mut Criterion) {
     for (n, p) in &prepared {
         group.throughput(Throughput::Elements(*n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), p, |b, p| {
-            b.iter(|| updraft::access::aws_policies(&p.model));
+            b.iter(|| updraft::access::aws_policies(p.model()));
         });
     }
     group.finish();
@@ -108,14 +108,7 @@ fn stages(c: &mut Criterion) {
     for (n, p) in &prepared {
         group.throughput(Throughput::Elements(*n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), p, |b, p| {
-            b.iter(|| {
-                updraft::rules::run(&updraft::rules::Context {
-                    model: &p.model,
-                    graph: &p.graph,
-                    policies: &p.policies,
-                    platform: updraft::rules::Platform::Aws,
-                })
-            });
+            b.iter(|| p.compilation.lint(updraft::rules::Platform::Aws));
         });
     }
     group.finish();
@@ -124,7 +117,7 @@ fn stages(c: &mut Criterion) {
     for (n, p) in &prepared {
         group.throughput(Throughput::Elements(*n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), p, |b, p| {
-            b.iter(|| updraft::targets::cloudformation::lower(&p.input(Format::Json)).unwrap());
+            b.iter(|| updraft::targets::cloudformation::lower(&p.input()).unwrap());
         });
     }
     group.finish();
@@ -132,7 +125,7 @@ fn stages(c: &mut Criterion) {
     for (name, format) in [("json", Format::Json), ("yaml", Format::Yaml)] {
         let mut group = c.benchmark_group(format!("emit/cloudformation-{name}"));
         for (n, p) in &prepared {
-            let template = updraft::targets::cloudformation::lower(&p.input(format)).unwrap();
+            let template = updraft::targets::cloudformation::lower(&p.input()).unwrap();
             group.throughput(Throughput::Elements(*n as u64));
             group.bench_with_input(BenchmarkId::from_parameter(n), &template, |b, t| {
                 b.iter(|| match format {
@@ -146,8 +139,7 @@ fn stages(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("split/cloudformation");
     for (n, p) in &prepared {
-        let (template, owners) =
-            updraft::targets::cloudformation::lower_owned(&p.input(Format::Json)).unwrap();
+        let (template, owners) = updraft::targets::cloudformation::lower_owned(&p.input()).unwrap();
         if template.resources.len() <= updraft::targets::cloudformation::MAX_RESOURCES {
             continue; // one template: nothing to split
         }
@@ -155,7 +147,7 @@ fn stages(c: &mut Criterion) {
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
             b.iter_batched(
                 || template.clone(),
-                |t| updraft::targets::cloudformation::split::split(&p.model, t, &owners, "json"),
+                |t| updraft::targets::cloudformation::split::split(p.model(), t, &owners, "json"),
                 BatchSize::LargeInput,
             );
         });

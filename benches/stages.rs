@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use updraft::targets::{Format, cloudformation};
+use updraft::targets::cloudformation;
 
 use common::{Code, Prepared};
 
@@ -285,23 +285,25 @@ fn profile(n: usize, runs: usize) -> Sized {
                 drop((node, spec));
             },
         );
-        let graph = p.stage("graph", "graph::Graph::build", || {
-            updraft::graph::Graph::build(&model)
-        });
-        track();
-        let policies = p.stage("access", "access::aws_policies", || {
-            updraft::access::aws_policies(&model)
-        });
-        track();
         let prepared = Prepared {
-            model,
-            graph,
-            policies,
+            compilation: updraft::Compilation::from_model(model),
         };
+        p.stage("graph", "Compilation::graph (graph::Graph::build)", || {
+            prepared.compilation.graph();
+        });
+        track();
+        p.stage(
+            "access",
+            "Compilation::policies (access::aws_policies)",
+            || {
+                prepared.compilation.policies();
+            },
+        );
+        track();
         // Target::compile in its default `--split auto`: the one template is lowered and
         // serialized (its size is one of the budgets); over a budget, it is split into nested
         // stacks, each serialized in turn.
-        let input = prepared.input(Format::Json);
+        let input = prepared.input();
         let (template, owners) = p.stage(
             "lower/cloudformation",
             "cloudformation::lower_owned: model to template model (serde_json values)",
@@ -330,7 +332,7 @@ fn profile(n: usize, runs: usize) -> Sized {
             let stacks = p.stage(
                 "split",
                 "split::split: nested stacks along the graph",
-                || cloudformation::split::split(&prepared.model, template, &owners, "json"),
+                || cloudformation::split::split(prepared.model(), template, &owners, "json"),
             );
             track();
             match stacks {
@@ -405,16 +407,10 @@ fn profile(n: usize, runs: usize) -> Sized {
         // Not part of `updraft compile --target cloudformation` (JSON): timed on their own.
         let prepared = Prepared::new(&file);
         let report = p.stage("lint", "rules::run: every lint rule (updraft lint)", || {
-            updraft::rules::run(&updraft::rules::Context {
-                model: &prepared.model,
-                graph: &prepared.graph,
-                policies: &prepared.policies,
-                platform: updraft::rules::Platform::Aws,
-            })
+            prepared.compilation.lint(updraft::rules::Platform::Aws)
         });
         drop(report);
-        let template =
-            updraft::targets::cloudformation::lower(&prepared.input(Format::Yaml)).unwrap();
+        let template = updraft::targets::cloudformation::lower(&prepared.input()).unwrap();
         let json = p.stage(
             "emit/one-template",
             "emit::json of the one unsplit template (--split never)",

@@ -3,13 +3,15 @@
 //!
 //! The pipeline, one module per stage: [`syntax`] (text to spanned YAML) → [`spec`] (the
 //! public format) → [`model`] (checked, defaults and stage applied) → `graph` → `access` →
-//! `rules` → `targets` → `emit`. Only the CLI touches the file system.
+//! `rules` → `targets` → `emit`. [`Compilation`] is the one entry point that runs it: the
+//! CLI, the tests and the benches all go through it. Only the CLI touches the file system.
 
 pub mod access;
 pub mod cli;
 pub mod diag;
 pub mod emit;
 pub mod graph;
+pub mod limits;
 pub mod model;
 pub mod package;
 pub mod rules;
@@ -19,8 +21,15 @@ pub mod spec;
 pub mod syntax;
 pub mod targets;
 
+use std::cell::OnceCell;
+
+use access::aws::Policy;
 use diag::Diagnostic;
+use graph::Graph;
+use model::Model;
+use rules::Platform;
 use source::SourceFile;
+use targets::{Input, Output, Target};
 
 /// What shapes a compilation besides the spec itself.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +59,90 @@ pub fn load(file: &SourceFile, options: &Options) -> Result<model::Model, Vec<Di
         Err(more) => {
             diagnostics.extend(more);
             Err(sorted(diagnostics))
+        }
+    }
+}
+
+/// One spec through the pipeline: the checked model, and on demand its graph and derived
+/// policies (each built at most once), from which lint and every target read.
+pub struct Compilation {
+    model: Model,
+    graph: OnceCell<Graph>,
+    policies: OnceCell<Vec<Policy>>,
+}
+
+impl Compilation {
+    /// Reads, checks and models a spec.
+    ///
+    /// # Errors
+    /// Every problem found in the spec, sorted by position.
+    pub fn new(file: &SourceFile, options: &Options) -> Result<Self, Vec<Diagnostic>> {
+        load(file, options).map(Self::from_model)
+    }
+
+    /// A compilation of a model already built.
+    #[must_use]
+    pub fn from_model(model: Model) -> Self {
+        Compilation {
+            model,
+            graph: OnceCell::new(),
+            policies: OnceCell::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Packages each handler function's code and records the packages in the model
+    /// ([`package::attach_beside`]); the graph and the policies do not depend on them.
+    ///
+    /// # Errors
+    /// A located diagnostic for every missing code folder or handler file.
+    pub fn package(
+        &mut self,
+        spec: &std::path::Path,
+        out: Option<&std::path::Path>,
+    ) -> Result<Vec<package::Package>, Vec<Diagnostic>> {
+        package::attach_beside(&mut self.model, spec, out)
+    }
+
+    /// The app graph (built on first use).
+    pub fn graph(&self) -> &Graph {
+        self.graph.get_or_init(|| Graph::build(&self.model))
+    }
+
+    /// One least-privilege policy per function (derived on first use).
+    pub fn policies(&self) -> &[Policy] {
+        self.policies
+            .get_or_init(|| access::aws_policies(&self.model))
+    }
+
+    /// Lints the app for a platform's limits.
+    #[must_use]
+    pub fn lint(&self, platform: Platform) -> rules::Report {
+        rules::run(&rules::Context {
+            model: &self.model,
+            graph: self.graph(),
+            policies: self.policies(),
+            platform,
+        })
+    }
+
+    /// Lowers the app with a target's backend.
+    ///
+    /// # Errors
+    /// Every construct the target cannot express, and every budget it would exceed.
+    pub fn compile(&self, target: &dyn Target) -> Result<Output, Vec<Diagnostic>> {
+        target.compile(&self.input())
+    }
+
+    /// What a backend reads, for timing one backend's stages on their own (benches).
+    pub fn input(&self) -> Input<'_> {
+        Input {
+            model: &self.model,
+            policies: self.policies(),
         }
     }
 }

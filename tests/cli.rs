@@ -475,3 +475,91 @@ fn compile_packages_code_deterministically_by_content() {
     );
     std::fs::remove_dir_all(&base).ok();
 }
+
+#[test]
+fn targets_come_from_the_registry_and_refuse_options_they_do_not_take() {
+    // Every registered target is a `--target` value of compile and of lint.
+    for t in &updraft::targets::registry::TARGETS {
+        let argv = ["updraft", "compile", "--target", t.name, "x.yaml"];
+        assert!(
+            Cli::try_parse_from(argv).is_ok(),
+            "compile --target {}",
+            t.name
+        );
+        let argv = ["updraft", "lint", "--target", t.name, "x.yaml"];
+        assert!(
+            Cli::try_parse_from(argv).is_ok(),
+            "lint --target {}",
+            t.name
+        );
+    }
+    assert!(Cli::try_parse_from(["updraft", "compile", "--target", "pulumi"]).is_err());
+    // An option another target owns is an error, not silently ignored.
+    let (status, out, err) = updraft(&[
+        "compile",
+        &example("photo-share"),
+        "--target",
+        "terraform",
+        "--namespace",
+        "prod",
+    ]);
+    assert_eq!(status, ExitStatus::Error, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains("`--namespace` does not apply to the terraform target")
+            && err.contains("applies to: knative"),
+        "{err}"
+    );
+    // Lint on the Knative platform applies Knative's 600 s limit (UD4104).
+    let dir = std::env::temp_dir().join(format!("updraft-lint-knative-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("updraft.yaml");
+    std::fs::write(
+        &spec,
+        "app: a\nfunctions:\n  f: { image: r.example/f:1, timeout: 800s }\n",
+    )
+    .unwrap();
+    let spec = spec.display().to_string();
+    let (_, _, aws) = updraft(&["lint", &spec, "--target", "terraform"]);
+    let (status, _, knative) = updraft(&["lint", &spec, "--target", "knative"]);
+    assert!(!aws.contains("UD4104"), "{aws}");
+    assert!(knative.contains("UD4104"), "{knative}");
+    assert_eq!(status, ExitStatus::Failure);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_diagnostic_on_a_very_long_line_is_printed_with_its_position_not_a_panic() {
+    // miette panicked drawing a label past column 65,535 (exit 101 from every command).
+    let dir = std::env::temp_dir().join(format!("updraft-long-line-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("updraft.yaml");
+    let long = "a".repeat(70_000);
+    std::fs::write(
+        &spec,
+        format!(
+            "app: a\nfunctions:\n  f: {{ handler: x.y, description: \"{long}\", runtime: nodejs99.x }}\n"
+        ),
+    )
+    .unwrap();
+    let spec = spec.display().to_string();
+    let commands: [&[&str]; 5] = [
+        &["check", &spec],
+        &["lint", &spec],
+        &["compile", &spec, "--target", "terraform", "--out", "never"],
+        &["graph", &spec],
+        &["explain-access", "f", &spec],
+    ];
+    for args in commands {
+        let (status, _, err) = updraft(args);
+        assert_eq!(status, ExitStatus::Error, "{args:?}: {err}");
+        assert!(
+            err.contains("`nodejs99.x` is not a supported runtime")
+                && err.contains(&format!("at {spec}:3:70048")),
+            "{args:?}: {}",
+            &err[..err.len().min(2_000)]
+        );
+    }
+    assert!(!std::path::Path::new("never").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -9,41 +9,30 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 use serde_json::Value;
-use updraft::targets::{Format, Input};
+use updraft::targets::Format;
+
+use updraft::targets::cloudformation::{CloudFormation, SplitMode};
 
 fn compile(
     fixture: &common::Fixture,
     stage: Option<&str>,
     format: Format,
 ) -> Result<Vec<u8>, Vec<updraft::diag::Diagnostic>> {
-    let options = updraft::Options {
-        stage: stage.map(str::to_string),
-        ..updraft::Options::default()
-    };
-    let mut model = updraft::load(&fixture.file, &options).expect("valid example");
+    let mut compilation = common::compilation(&fixture.file, stage);
     // Package the example's code as `compile` does: the template names each package.
-    updraft::package::attach_beside(&mut model, &fixture.path, None)?;
-    compile_model(&model, format)
+    compilation.package(&fixture.path, None)?;
+    compile_one(&compilation, format)
 }
 
-fn compile_model(
-    model: &updraft::model::Model,
+/// One template: the budget checks must speak, not the splitter.
+fn compile_one(
+    compilation: &updraft::Compilation,
     format: Format,
 ) -> Result<Vec<u8>, Vec<updraft::diag::Diagnostic>> {
-    let graph = updraft::graph::Graph::build(model);
-    let policies = updraft::access::aws_policies(model);
-    let input = Input {
-        model,
-        graph: &graph,
-        policies: &policies,
+    let output = compilation.compile(&CloudFormation {
+        split: SplitMode::Never,
         format,
-        namespace: None,
-    };
-    // One template: the budget checks must speak, not the splitter.
-    let target = updraft::targets::cloudformation::CloudFormation {
-        split: updraft::targets::cloudformation::SplitMode::Never,
-    };
-    let output = updraft::targets::Target::compile(&target, &input)?;
+    })?;
     assert_eq!(output.artifacts.len(), 1);
     Ok(output.artifacts[0].bytes.clone())
 }
@@ -174,15 +163,7 @@ fn serverless_rules_report_only_what_each_example_documents() {
 #[test]
 fn lint_reports_only_what_each_example_documents() {
     for e in common::examples() {
-        let model = updraft::load(&e.file, &updraft::Options::default()).unwrap();
-        let graph = updraft::graph::Graph::build(&model);
-        let policies = updraft::access::aws_policies(&model);
-        let report = updraft::rules::run(&updraft::rules::Context {
-            model: &model,
-            graph: &graph,
-            policies: &policies,
-            platform: updraft::rules::Platform::Aws,
-        });
+        let report = common::compilation(&e.file, None).lint(updraft::rules::Platform::Aws);
         let found: BTreeSet<(String, String)> = report
             .findings
             .iter()
@@ -322,8 +303,7 @@ pub fn generated(n: usize) -> String {
 #[test]
 fn templates_over_the_budgets_are_refused_with_the_counts() {
     let file = updraft::source::SourceFile::new("big.yaml", generated(100));
-    let model = updraft::load(&file, &updraft::Options::default()).unwrap();
-    let diagnostics = compile_model(&model, Format::Json).unwrap_err();
+    let diagnostics = compile_one(&common::compilation(&file, None), Format::Json).unwrap_err();
     let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, vec!["UD5002"], "{diagnostics:?}");
     assert!(
@@ -332,8 +312,7 @@ fn templates_over_the_budgets_are_refused_with_the_counts() {
         diagnostics[0].message
     );
     let file = updraft::source::SourceFile::new("ok.yaml", generated(80));
-    let model = updraft::load(&file, &updraft::Options::default()).unwrap();
-    assert!(compile_model(&model, Format::Json).is_ok());
+    assert!(compile_one(&common::compilation(&file, None), Format::Json).is_ok());
 }
 
 fn compile_split(
@@ -341,18 +320,11 @@ fn compile_split(
     mode: updraft::targets::cloudformation::SplitMode,
 ) -> Vec<updraft::targets::Artifact> {
     let file = updraft::source::SourceFile::new("gen.yaml", spec.to_string());
-    let model = updraft::load(&file, &updraft::Options::default()).unwrap();
-    let graph = updraft::graph::Graph::build(&model);
-    let policies = updraft::access::aws_policies(&model);
-    let input = Input {
-        model: &model,
-        graph: &graph,
-        policies: &policies,
-        format: Format::Json,
-        namespace: None,
-    };
-    let target = updraft::targets::cloudformation::CloudFormation { split: mode };
-    updraft::targets::Target::compile(&target, &input)
+    common::compilation(&file, None)
+        .compile(&CloudFormation {
+            split: mode,
+            format: Format::Json,
+        })
         .expect("compiles")
         .artifacts
 }

@@ -6,8 +6,7 @@ mod common;
 use std::process::Command;
 
 use updraft::diag::render;
-use updraft::graph::Graph;
-use updraft::rules::{self, Context, Platform};
+use updraft::rules::Platform;
 
 const MODELINE: &str = "# yaml-language-server: $schema=../../schemas/updraft.schema.json";
 
@@ -53,19 +52,7 @@ fn lint_findings_of_each_example() {
     for e in common::examples() {
         let mut text = String::new();
         for stage in stages(&e) {
-            let options = updraft::Options {
-                stage: stage.clone(),
-                ..updraft::Options::default()
-            };
-            let model = updraft::load(&e.file, &options).expect("valid");
-            let graph = Graph::build(&model);
-            let policies = updraft::access::aws_policies(&model);
-            let report = rules::run(&Context {
-                model: &model,
-                graph: &graph,
-                policies: &policies,
-                platform: Platform::Aws,
-            });
+            let report = common::compilation(&e.file, stage.as_deref()).lint(Platform::Aws);
             let diagnostics = report.diagnostics();
             text.push_str(&format!(
                 "## stage: {}\n{}: {} ({} suppressed)\n{}\n",
@@ -89,11 +76,11 @@ fn every_generated_policy_passes_parliament() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
     for e in common::examples() {
-        let model = updraft::load(&e.file, &updraft::Options::default()).expect("valid");
-        for policy in updraft::access::aws_policies(&model) {
+        let compilation = common::compilation(&e.file, None);
+        for policy in compilation.policies() {
             let doc = updraft::targets::aws::policy_document(
-                &model,
-                &policy,
+                compilation.model(),
+                policy,
                 "aws",
                 "eu-west-1",
                 "123456789012",

@@ -27,6 +27,46 @@ fn alias_bomb_is_refused() {
     text.push_str("app: bomb\n");
     let d = load(&text);
     assert_eq!(codes(&d), vec![Code::InputOverBudget], "{d:?}");
+    assert!(d[0].message.contains("alias bomb"), "{}", d[0].message);
+}
+
+#[test]
+fn alias_mistakes_each_get_their_own_message() {
+    let message = |text: &str| {
+        let d = load(text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        (d[0].code, d[0].message.clone())
+    };
+    assert_eq!(
+        message("app: *nope\n"),
+        (Code::YamlSyntax, "alias `*nope` refers to no anchor".into())
+    );
+    assert_eq!(
+        message("app: &a [*a]\n"),
+        (
+            Code::YamlSyntax,
+            "alias `*a` is used inside its own anchor".into()
+        )
+    );
+    let limit = updraft::syntax::Limits::default().max_aliases;
+    let anchors: String = (0..=limit).map(|i| format!("k{i}: &a{i} v\n")).collect();
+    assert_eq!(
+        message(&anchors),
+        (
+            Code::InputOverBudget,
+            format!("the file defines more than {limit} anchors")
+        )
+    );
+    let aliases: String = std::iter::once("k: &a v\n".to_string())
+        .chain((0..=limit).map(|i| format!("r{i}: *a\n")))
+        .collect();
+    assert_eq!(
+        message(&aliases),
+        (
+            Code::InputOverBudget,
+            format!("the file uses more than {limit} aliases")
+        )
+    );
 }
 
 #[test]

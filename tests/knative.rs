@@ -13,7 +13,7 @@ use std::process::Command;
 use serde_json::Value;
 use updraft::diag::{Code, Diagnostic, Severity, render};
 use updraft::source::SourceFile;
-use updraft::targets::{Format, Input, Output, Target, knative::Knative};
+use updraft::targets::{Output, knative::Knative};
 
 /// The files that hold Knative kinds, which `knative-check` knows; the others hold core
 /// Kubernetes kinds (ServiceAccount) or kustomize's, which it reports as NO SCHEMA.
@@ -162,7 +162,7 @@ const CONSTRUCTS: &[(&str, &str, &[&str])] = &[
     ),
     (
         "table referenced but not used",
-        "app: a\ntables: { t: { partition_key: { name: id, type: string } } }\nfunctions:\n  f: { image: r.example/f:1, env: { T: \"${tables.t.name}\" } }\n  g: { image: r.example/g:1, uses: { t: read } }\n",
+        "app: a\ntables: { t: { partition_key: { name: id, type: string } } }\nfunctions:\n  f: { image: r.example/f:1, env: { TABLE: \"${tables.t.name}\" } }\n  g: { image: r.example/g:1, uses: { t: read } }\n",
         &["UD5001"],
     ),
     (
@@ -182,25 +182,8 @@ fn compile(
     stage: Option<&str>,
     namespace: Option<&str>,
 ) -> Result<Output, Vec<Diagnostic>> {
-    let options = updraft::Options {
-        stage: stage.map(str::to_string),
-        ..updraft::Options::default()
-    };
-    let model = updraft::load(file, &options).unwrap_or_else(|d| {
-        panic!(
-            "{} is invalid:\n{}",
-            file.name(),
-            render::human(Some(file), &d, false)
-        )
-    });
-    let graph = updraft::graph::Graph::build(&model);
-    let policies = updraft::access::aws_policies(&model);
-    Knative.compile(&Input {
-        model: &model,
-        graph: &graph,
-        policies: &policies,
-        format: Format::Json,
-        namespace,
+    common::compilation(file, stage).compile(&Knative {
+        namespace: namespace.map(str::to_string),
     })
 }
 

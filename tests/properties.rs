@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 use updraft::access::aws::{Arn, table};
-use updraft::graph::Graph;
 use updraft::model::Access;
 
 const TABLES: [&str; 2] = ["orders", "users"];
@@ -141,9 +140,10 @@ fn render(funcs: &[Func], reverse: bool) -> String {
     order(sections).concat()
 }
 
-fn load(text: &str) -> updraft::model::Model {
+fn load(text: &str) -> updraft::Compilation {
     let file = updraft::source::SourceFile::new("prop.yaml", text.to_string());
-    updraft::load(&file, &updraft::Options::default()).unwrap_or_else(|d| panic!("{text}\n{d:?}"))
+    updraft::Compilation::new(&file, &updraft::Options::default())
+        .unwrap_or_else(|d| panic!("{text}\n{d:?}"))
 }
 
 proptest! {
@@ -151,11 +151,11 @@ proptest! {
 
     #[test]
     fn permissions_stay_inside_the_app_and_the_table(funcs in prop::collection::vec(func(), 1..8)) {
-        let model = load(&render(&funcs, false));
-        let graph = Graph::build(&model);
+        let compilation = load(&render(&funcs, false));
+        let (model, graph) = (compilation.model(), compilation.graph());
         let table = table();
         let allowed: BTreeSet<&str> = table.all_actions().collect();
-        for policy in updraft::access::aws_policies(&model) {
+        for policy in compilation.policies() {
             for s in &policy.statements {
                 prop_assert!(!s.causes.is_empty(), "a statement without a cause");
                 for action in &s.actions {
@@ -180,7 +180,7 @@ proptest! {
         // Access levels that read never grant a write action, and the reverse.
         for f in &model.functions {
             for u in f.uses.iter().filter(|u| u.access == Access::Read) {
-                let policy = updraft::access::aws::policy(&model, f);
+                let policy = updraft::access::aws::policy(model, f);
                 for s in policy.statements.iter().filter(|s| s.causes.iter().any(|c| c.span == u.span)) {
                     for a in &s.actions {
                         let level = updraft::access::catalogue::get().action(a).unwrap().level;
@@ -194,18 +194,15 @@ proptest! {
     #[test]
     fn key_order_does_not_change_any_output(funcs in prop::collection::vec(func(), 1..8)) {
         let outputs = |text: &str| {
-            let model = load(text);
-            let graph = Graph::build(&model);
-            let policies = updraft::access::aws_policies(&model);
-            let report = updraft::rules::run(&updraft::rules::Context { model: &model, graph: &graph, policies: &policies, platform: updraft::rules::Platform::Aws });
+            let compilation = load(text);
+            let report = compilation.lint(updraft::rules::Platform::Aws);
             let mut lint: Vec<String> = report.findings.iter().map(|f| format!("{} {}", f.diagnostic.code, f.diagnostic.message)).collect();
             lint.sort();
-            let docs: Vec<String> = policies
+            let docs: Vec<String> = compilation.policies()
                 .iter()
-                .map(|p| serde_json::to_string(&updraft::targets::aws::policy_document(&model, p, "aws", "*", "*")).unwrap())
+                .map(|p| serde_json::to_string(&updraft::targets::aws::policy_document(compilation.model(), p, "aws", "*", "*")).unwrap())
                 .collect();
-            let input = updraft::targets::Input { model: &model, graph: &graph, policies: &policies, format: updraft::targets::Format::Json, namespace: None };
-            let template = updraft::targets::by_name("cloudformation").unwrap().compile(&input).unwrap().artifacts[0].bytes.clone();
+            let template = compilation.compile(&updraft::targets::cloudformation::CloudFormation::default()).unwrap().artifacts[0].bytes.clone();
             (lint, docs, template)
         };
         let forward = outputs(&render(&funcs, false));

@@ -5,8 +5,7 @@
 mod common;
 
 use updraft::diag::{Code, render};
-use updraft::graph::Graph;
-use updraft::rules::{self, Context, Platform};
+use updraft::rules::Platform;
 
 #[test]
 fn every_rule_fires_on_bad_and_not_on_ok() {
@@ -21,32 +20,30 @@ fn every_rule_fires_on_bad_and_not_on_ok() {
             stage: fixture.header("stage"),
             ..updraft::Options::default()
         };
-        let model = match updraft::load(&fixture.file, &options) {
-            Ok(m) => m,
+        let compilation = match updraft::Compilation::new(&fixture.file, &options) {
+            Ok(c) => c,
             Err(d) => panic!(
                 "{} is not a valid spec:\n{}",
                 fixture.name,
                 render::human(Some(&fixture.file), &d, false)
             ),
         };
-        let graph = Graph::build(&model);
-        let policies = updraft::access::aws_policies(&model);
         let platform = match fixture.header("target").as_deref() {
-            Some("knative") => Platform::Knative,
-            _ => Platform::Aws,
+            Some(name) => {
+                updraft::targets::registry::find(name)
+                    .unwrap_or_else(|| panic!("{}: no target `{name}`", fixture.name))
+                    .platform
+            }
+            None => Platform::Aws,
         };
-        let report = rules::run(&Context {
-            model: &model,
-            graph: &graph,
-            policies: &policies,
-            platform,
-        });
+        let report = compilation.lint(platform);
         let mine: Vec<_> = report
             .findings
             .iter()
             .filter(|f| f.diagnostic.code == code)
             .collect();
-        let bad: Vec<String> = model
+        let bad: Vec<String> = compilation
+            .model()
             .resources()
             .into_iter()
             .map(|(r, _)| r.name)

@@ -10,11 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use updraft::diag::{Code, Diagnostic, render};
-use updraft::graph::Graph;
-use updraft::model::Model;
 use updraft::source::SourceFile;
+use updraft::targets::Output;
 use updraft::targets::terraform::Terraform;
-use updraft::targets::{Format, Input, Output, Target};
 
 /// Examples that use a runtime no 5.x provider accepts: (example, runtime, stand-in). The
 /// example must fail with that UD5001, then compiles with the stand-in so that everything
@@ -31,38 +29,16 @@ fn stages(file: &SourceFile) -> Vec<Option<String>> {
         .collect()
 }
 
-fn model(file: &SourceFile, stage: Option<&str>) -> Model {
-    let options = updraft::Options {
-        stage: stage.map(String::from),
-        ..updraft::Options::default()
-    };
-    updraft::load(file, &options).unwrap_or_else(|d| {
-        panic!(
-            "{} (stage {stage:?}) is invalid:\n{}",
-            file.name(),
-            render::human(Some(file), &d, false)
-        )
-    })
-}
-
 fn compile(file: &SourceFile, stage: Option<&str>) -> Result<Output, Vec<Diagnostic>> {
-    let mut model = model(file, stage);
+    let mut compilation = common::compilation(file, stage);
     // Examples carry their code: package it as `compile` does, so the configuration names
     // the packages and `terraform validate` finds them beside it.
     let packages = if file.name().starts_with("examples/") {
-        updraft::package::attach_beside(&mut model, &common::root().join(file.name()), None)?
+        compilation.package(&common::root().join(file.name()), None)?
     } else {
         Vec::new()
     };
-    let graph = Graph::build(&model);
-    let policies = updraft::access::aws_policies(&model);
-    let mut output = Terraform.compile(&Input {
-        model: &model,
-        graph: &graph,
-        policies: &policies,
-        format: Format::Json,
-        namespace: None,
-    })?;
+    let mut output = compilation.compile(&Terraform)?;
     output
         .artifacts
         .extend(packages.into_iter().map(|p| updraft::targets::Artifact {
@@ -310,7 +286,8 @@ fn attribute<'a>(text: &'a str, after: &str, name: &str) -> &'a str {
 #[test]
 fn hostile_strings_validate_and_keep_their_values() {
     let fixture = hostile();
-    let model = model(&fixture.file, None);
+    let compilation = common::compilation(&fixture.file, None);
+    let model = compilation.model();
     let output = compiled(&fixture.file, None);
     let main = file_text(&output, "main.tf");
 

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use updraft::diag::Diagnostic;
-use updraft::targets::{self, Format, Input, Output};
+use updraft::targets::{Input, Output, registry};
 
 /// Routes per HTTP API, as `scripts/gen-app`'s default `--routes-per-api`.
 pub const ROUTES_PER_API: usize = 25;
@@ -126,38 +126,31 @@ pub fn file_for(target: &str, n: usize) -> updraft::source::SourceFile {
     }
 }
 
-/// Everything a target reads, built once.
+/// A generated app through the one entry point, with its graph and policies built once.
 pub struct Prepared {
-    pub model: updraft::model::Model,
-    pub graph: updraft::graph::Graph,
-    pub policies: Vec<updraft::access::aws::Policy>,
+    pub compilation: updraft::Compilation,
 }
 
 impl Prepared {
     pub fn new(file: &updraft::source::SourceFile) -> Self {
-        let model = updraft::load(file, &updraft::Options::default()).unwrap_or_else(|d| {
-            panic!(
-                "the generated app is invalid: {:?}",
-                d.first().map(|d| &d.message)
-            )
-        });
-        let graph = updraft::graph::Graph::build(&model);
-        let policies = updraft::access::aws_policies(&model);
-        Self {
-            model,
-            graph,
-            policies,
-        }
+        let compilation = updraft::Compilation::new(file, &updraft::Options::default())
+            .unwrap_or_else(|d| {
+                panic!(
+                    "the generated app is invalid: {:?}",
+                    d.first().map(|d| &d.message)
+                )
+            });
+        compilation.graph();
+        compilation.policies();
+        Self { compilation }
     }
 
-    pub fn input(&self, format: Format) -> Input<'_> {
-        Input {
-            model: &self.model,
-            graph: &self.graph,
-            policies: &self.policies,
-            format,
-            namespace: None,
-        }
+    pub fn model(&self) -> &updraft::model::Model {
+        self.compilation.model()
+    }
+
+    pub fn input(&self) -> Input<'_> {
+        self.compilation.input()
     }
 }
 
@@ -175,10 +168,13 @@ pub fn only_budgets(diagnostics: &[Diagnostic]) -> bool {
 
 /// How a target fares on a prepared app: `Ok(note)` when it is worth timing, `Err(why)` when not.
 pub fn probe(target: &str, prepared: &Prepared) -> Result<&'static str, String> {
-    let Some(backend) = targets::by_name(target) else {
+    let Some(entry) = registry::find(target) else {
         return Err(format!("no target named `{target}`"));
     };
-    match backend.compile(&prepared.input(Format::Json)) {
+    let backend = entry
+        .backend(&registry::Settings::default())
+        .map_err(|d| format!("{d:?}"))?;
+    match prepared.compilation.compile(backend.as_ref()) {
         Ok(_) => Ok("compiled"),
         Err(d) if only_budgets(&d) => Ok("refused over a budget (timed to the refusal)"),
         Err(d) => Err(d
@@ -191,7 +187,8 @@ pub fn probe(target: &str, prepared: &Prepared) -> Result<&'static str, String> 
 
 /// Compiles with one target; the result is kept (not inspected) so the work is not optimised away.
 pub fn compile(target: &str, prepared: &Prepared) -> Result<Output, Vec<Diagnostic>> {
-    targets::by_name(target)
+    let backend = registry::find(target)
         .expect("known target")
-        .compile(&prepared.input(Format::Json))
+        .backend(&registry::Settings::default())?;
+    prepared.compilation.compile(backend.as_ref())
 }

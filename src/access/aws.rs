@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::{Cause, Need, needs};
-use crate::model::{Function, Kind, Model, Ref, SecretStore};
+use crate::model::{Access, Function, Kind, Model, Ref, SecretStore};
 
 const ACCESS_YAML: &str = include_str!("../../targets/aws/access.yaml");
 
@@ -75,15 +75,71 @@ struct Grant {
     actions: Vec<String>,
     scopes: Vec<Scope>,
     #[serde(default)]
-    condition: Option<String>,
+    condition: Option<GrantCondition>,
+}
+
+/// A condition a grant adds to its statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum GrantCondition {
+    /// `s3:prefix` limited to the `uses` entry's prefix (when it has one).
+    S3Prefix,
+}
+
+/// What a row of the table is about: a resource kind, with secrets split by their store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Subject {
+    Function,
+    Table,
+    Queue,
+    Topic,
+    Bucket,
+    SecretSsm,
+    SecretSecretsManager,
+}
+
+impl Subject {
+    /// The row for a resource; `None` for what has no IAM form (Kubernetes secrets,
+    /// gateways, auths), which the AWS targets report before asking.
+    fn of(model: &Model, r: &Ref) -> Option<Subject> {
+        Some(match r.kind {
+            Kind::Function => Subject::Function,
+            Kind::Table => Subject::Table,
+            Kind::Queue => Subject::Queue,
+            Kind::Topic => Subject::Topic,
+            Kind::Bucket => Subject::Bucket,
+            Kind::Secret => match model.secret(&r.name)?.store {
+                SecretStore::Ssm => Subject::SecretSsm,
+                SecretStore::SecretsManager => Subject::SecretSecretsManager,
+                SecretStore::Kubernetes => return None,
+            },
+            Kind::Gateway | Kind::Auth => return None,
+        })
+    }
+}
+
+/// An access level as the table spells it: the spec's own names (`read_write`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Level(Access);
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Access::ALL
+            .iter()
+            .find(|a| a.as_str() == text)
+            .map(|a| Level(*a))
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not an access level")))
+    }
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Table {
-    uses: BTreeMap<String, BTreeMap<String, Vec<Grant>>>,
-    triggers: BTreeMap<String, Vec<Grant>>,
-    dead_letter: BTreeMap<String, Vec<Grant>>,
+    uses: BTreeMap<Subject, BTreeMap<Level, Vec<Grant>>>,
+    triggers: BTreeMap<Subject, Vec<Grant>>,
+    dead_letter: BTreeMap<Subject, Vec<Grant>>,
     logs: Vec<Grant>,
     tracing: Vec<Grant>,
     /// Action to the reason it may be granted on `*`.
@@ -118,24 +174,17 @@ impl Table {
     }
 
     fn grants(&self, model: &Model, need: &Need) -> &[Grant] {
-        let kind_key = |r: &Ref| match r.kind {
-            Kind::Secret => match model.secret(&r.name).map(|s| s.store) {
-                Some(SecretStore::Ssm) => "secret_ssm",
-                Some(SecretStore::SecretsManager) => "secret_secrets_manager",
-                // Kubernetes secrets have no IAM form; AWS targets report them.
-                _ => "",
-            },
-            other => other.noun(),
-        };
+        let subject = |r: &Ref| Subject::of(model, r);
         let found = match need {
             Need::Use {
                 resource, access, ..
-            } => self
-                .uses
-                .get(kind_key(resource))
-                .and_then(|levels| levels.get(access.as_str())),
-            Need::Poll { resource } => self.triggers.get(kind_key(resource)),
-            Need::DeadLetter { resource } => self.dead_letter.get(kind_key(resource)),
+            } => subject(resource)
+                .and_then(|s| self.uses.get(&s))
+                .and_then(|levels| levels.get(&Level(*access))),
+            Need::Poll { resource } => subject(resource).and_then(|s| self.triggers.get(&s)),
+            Need::DeadLetter { resource } => {
+                subject(resource).and_then(|s| self.dead_letter.get(&s))
+            }
             Need::Logs => Some(&self.logs),
             Need::Tracing => Some(&self.tracing),
         };
@@ -216,8 +265,8 @@ pub fn policy(model: &Model, function: &Function) -> Policy {
                     },
                 })
                 .collect();
-            let condition = match (grant.condition.as_deref(), &prefix) {
-                (Some("s3_prefix"), Some(p)) => Some(Condition::S3Prefix(p.clone())),
+            let condition = match (grant.condition, &prefix) {
+                (Some(GrantCondition::S3Prefix), Some(p)) => Some(Condition::S3Prefix(p.clone())),
                 _ => None,
             };
             let wildcard_reason = resources

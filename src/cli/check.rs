@@ -23,15 +23,16 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let loaded = args.spec.load().and_then(|(file, mut model)| {
+    let loaded = args.spec.load().and_then(|(file, mut compilation)| {
         // The code each function runs must be there too (`compile` packages it).
-        match crate::package::attach_beside(&mut model, &args.spec.spec, None) {
-            Ok(_) => Ok((file, model)),
+        match compilation.package(&args.spec.spec, None) {
+            Ok(_) => Ok((file, compilation)),
             Err(diagnostics) => Err((Some(file), diagnostics)),
         }
     });
     match loaded {
-        Ok((file, model)) => {
+        Ok((file, compilation)) => {
+            let model = compilation.model();
             match args.message_format {
                 MessageFormat::Human => writeln!(
                     out.stdout,

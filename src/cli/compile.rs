@@ -1,17 +1,23 @@
-//! `updraft compile`: the spec to a target's files, written atomically under `--out`.
+//! `updraft compile`: the spec to a target's files, written all or nothing under `--out`.
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use super::{ExitStatus, MessageFormat, Output, SpecArgs};
 use crate::diag::{Code, Diagnostic};
-use crate::targets::{self, Format, Input};
+use crate::emit::folder;
+use crate::targets::Format;
+use crate::targets::cloudformation::SplitMode;
+use crate::targets::registry::{self, Entry, Settings, TARGETS};
 
-/// Compile a spec for a deployment engine. Files are written only under `--out`, each
-/// atomically, and nothing at all is written when the spec or the target has an error.
-/// The same spec gives the same bytes on every run and machine.
+/// Compile a spec for a deployment engine. Files are written only under `--out`, all or
+/// nothing: each to a temporary, swapped in only when every one is written. updraft lists
+/// what it wrote in `.updraft-manifest` and removes those files when it no longer emits them;
+/// nothing else in the folder is touched. Nothing at all is written when the spec or the
+/// target has an error. The same spec gives the same bytes on every run and machine.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   updraft compile examples/photo-share/updraft.yaml --target cloudformation --out build/
@@ -24,23 +30,23 @@ pub struct Args {
     #[command(flatten)]
     pub spec: SpecArgs,
     /// The deployment engine.
-    #[arg(long, value_enum)]
-    pub target: TargetName,
+    #[arg(long, value_parser = target_parser())]
+    pub target: TargetArg,
     /// The folder to write into (created if missing). Without it, a single-file output is
     /// printed on stdout.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Serialization of document targets.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
-    pub format: OutputFormat,
+    /// CloudFormation: serialization of the templates [default: json].
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
     /// Write nothing; exit 1 when the files under `--out` differ from what would be written.
     #[arg(long, requires = "out")]
     pub check: bool,
     /// CloudFormation: split into nested stacks when one template would exceed a budget
-    /// (`auto`), always, or never.
-    #[arg(long, value_enum, default_value_t = Split::Auto)]
-    pub split: Split,
-    /// Kubernetes namespace for the Knative target (default: the app's name).
+    /// (`auto`), always, or never [default: auto].
+    #[arg(long, value_enum)]
+    pub split: Option<Split>,
+    /// Knative: the Kubernetes namespace [default: the app's name].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// How to print diagnostics.
@@ -48,24 +54,24 @@ pub struct Args {
     pub message_format: MessageFormat,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TargetName {
-    /// AWS CloudFormation (one template).
-    Cloudformation,
-    /// Terraform for the hashicorp/aws provider (a folder of .tf files).
-    Terraform,
-    /// Knative Serving and Eventing manifests for any Kubernetes.
-    Knative,
+/// A target from the registry, as `--target` names it.
+#[derive(Clone, Copy)]
+pub struct TargetArg(pub &'static Entry);
+
+impl std::fmt::Debug for TargetArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
-impl TargetName {
-    fn key(self) -> &'static str {
-        match self {
-            TargetName::Cloudformation => "cloudformation",
-            TargetName::Terraform => "terraform",
-            TargetName::Knative => "knative",
-        }
-    }
+/// `--target`'s values and their help, from the registry.
+fn target_parser() -> impl TypedValueParser<Value = TargetArg> {
+    PossibleValuesParser::new(
+        TARGETS
+            .iter()
+            .map(|t| PossibleValue::new(t.name).help(t.about)),
+    )
+    .map(|name| TargetArg(registry::find(&name).expect("offered by the registry")))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -81,13 +87,26 @@ pub enum OutputFormat {
     Yaml,
 }
 
-/// Whether a relative artifact path stays inside the output folder.
-fn inside(path: &Path) -> bool {
-    path.components().all(|c| matches!(c, Component::Normal(_)))
+impl Args {
+    /// The target options given on the command line.
+    fn settings(&self) -> Settings {
+        Settings {
+            format: self.format.map(|f| match f {
+                OutputFormat::Json => Format::Json,
+                OutputFormat::Yaml => Format::Yaml,
+            }),
+            split: self.split.map(|s| match s {
+                Split::Auto => SplitMode::Auto,
+                Split::Always => SplitMode::Always,
+                Split::Never => SplitMode::Never,
+            }),
+            namespace: self.namespace.clone(),
+        }
+    }
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let (file, mut model) = match args.spec.load() {
+    let (file, mut compilation) = match args.spec.load() {
         Ok(loaded) => loaded,
         Err((file, diagnostics)) => {
             out.diagnostics(file.as_ref(), &diagnostics, args.message_format)?;
@@ -95,40 +114,25 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         }
     };
     // Lambda runs handler code from a package; Knative runs images only (and says so).
-    let packages = if args.target == TargetName::Knative {
-        Vec::new()
-    } else {
-        match crate::package::attach_beside(&mut model, &args.spec.spec, args.out.as_deref()) {
+    let packages = if args.target.0.platform == crate::rules::Platform::Aws {
+        match compilation.package(&args.spec.spec, args.out.as_deref()) {
             Ok(packages) => packages,
             Err(diagnostics) => {
                 out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
                 return Ok(ExitStatus::Error);
             }
         }
+    } else {
+        Vec::new()
     };
-    let graph = crate::graph::Graph::build(&model);
-    let policies = crate::access::aws_policies(&model);
-    let input = Input {
-        model: &model,
-        graph: &graph,
-        policies: &policies,
-        format: match args.format {
-            OutputFormat::Json => Format::Json,
-            OutputFormat::Yaml => Format::Yaml,
-        },
-        namespace: args.namespace.as_deref(),
+    let target = match args.target.0.backend(&args.settings()) {
+        Ok(target) => target,
+        Err(diagnostics) => {
+            out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
+            return Ok(ExitStatus::Error);
+        }
     };
-    let target: Box<dyn targets::Target> = match args.target {
-        TargetName::Cloudformation => Box::new(targets::cloudformation::CloudFormation {
-            split: match args.split {
-                Split::Auto => targets::cloudformation::SplitMode::Auto,
-                Split::Always => targets::cloudformation::SplitMode::Always,
-                Split::Never => targets::cloudformation::SplitMode::Never,
-            },
-        }),
-        other => targets::by_name(other.key()).expect("every --target value has a backend"),
-    };
-    let mut output = match target.compile(&input) {
+    let mut output = match compilation.compile(target.as_ref()) {
         Ok(output) => output,
         Err(diagnostics) => {
             out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
@@ -139,7 +143,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
     if !output.diagnostics.is_empty() {
         out.diagnostics(Some(&file), &output.diagnostics, args.message_format)?;
     }
-    if let Some(bad) = output.artifacts.iter().find(|a| !inside(&a.path)) {
+    if let Some(bad) = output.artifacts.iter().find(|a| !folder::inside(&a.path)) {
         let d = Diagnostic::new(
             Code::Internal,
             format!("refusing to write `{}` outside --out", bad.path.display()),
@@ -164,48 +168,52 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
     let package_count = packages.len();
     output
         .artifacts
-        .extend(packages.into_iter().map(|p| targets::Artifact {
+        .extend(packages.into_iter().map(|p| crate::targets::Artifact {
             path: p.path.into(),
             bytes: p.bytes,
         }));
+    let items: Vec<folder::Item<'_>> = output
+        .artifacts
+        .iter()
+        .map(|a| folder::Item {
+            path: &a.path,
+            bytes: &a.bytes,
+        })
+        .collect();
     if args.check {
-        let stale: Vec<String> = output
-            .artifacts
-            .iter()
-            .filter(|a| {
-                std::fs::read(dir.join(&a.path)).ok().as_deref() != Some(a.bytes.as_slice())
-            })
-            .map(|a| dir.join(&a.path).display().to_string())
-            .collect();
+        let stale = match folder::differences(dir, &items) {
+            Ok(stale) => stale,
+            Err(err) => {
+                let d = Diagnostic::new(Code::WriteFailed, format!("cannot read {err}"))
+                    .with_help("check that the folder is readable");
+                out.diagnostics(Some(&file), &[d], args.message_format)?;
+                return Ok(ExitStatus::Error);
+            }
+        };
         if stale.is_empty() {
             writeln!(out.stderr, "{}: up to date", dir.display())?;
             return Ok(ExitStatus::Success);
         }
+        let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
         let d = Diagnostic::new(
             Code::OutputDiffers,
             format!(
-                "{} file(s) differ from what would be written: {}",
-                stale.len(),
-                stale.join(", ")
+                "{} file(s) differ from what would be written, or would be removed: {}",
+                names.len(),
+                names.join(", ")
             ),
         )
         .with_help("run the same command without --check and commit the result");
         out.diagnostics(Some(&file), &[d], args.message_format)?;
         return Ok(ExitStatus::Failure);
     }
-    for artifact in &output.artifacts {
-        let path = dir.join(&artifact.path);
-        if let Err(err) = crate::emit::write_atomic(&path, &artifact.bytes) {
-            let d = Diagnostic::new(
-                Code::WriteFailed,
-                format!("cannot write `{}`: {err}", path.display()),
-            )
-            .with_help("check that the folder is writable; files already written are complete");
-            out.diagnostics(Some(&file), &[d], args.message_format)?;
-            return Ok(ExitStatus::Error);
-        }
+    if let Err(err) = folder::write(dir, &items) {
+        let d = Diagnostic::new(Code::WriteFailed, format!("cannot write {err}")).with_help(
+            "check that the folder is writable; updraft wrote all of its files or none of them",
+        );
+        out.diagnostics(Some(&file), &[d], args.message_format)?;
+        return Ok(ExitStatus::Error);
     }
-    remove_stale_packages(dir, &output.artifacts);
     for line in &output.summary {
         writeln!(
             out.stderr,
@@ -224,26 +232,10 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         writeln!(
             out.stderr,
             "deploy: {}",
-            deploy_hint(args, &model, dir, &output.artifacts)
+            deploy_hint(args, compilation.model(), dir, &output.artifacts)
         )?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// Removes zips under `packages/` that the output no longer references (older code), so
-/// the folder holds exactly what the templates name.
-fn remove_stale_packages(dir: &Path, artifacts: &[targets::Artifact]) {
-    let folder = dir.join(crate::package::FOLDER);
-    let Ok(items) = std::fs::read_dir(&folder) else {
-        return;
-    };
-    for item in items.flatten() {
-        let name = Path::new(crate::package::FOLDER).join(item.file_name());
-        let is_zip = name.extension().is_some_and(|e| e == "zip");
-        if is_zip && !artifacts.iter().any(|a| a.path == name) {
-            let _ = std::fs::remove_file(item.path());
-        }
-    }
 }
 
 /// The command that deploys what was just written (README, "Deploy"), with `BUCKET` for
@@ -252,11 +244,11 @@ fn deploy_hint(
     args: &Args,
     model: &crate::model::Model,
     dir: &Path,
-    artifacts: &[targets::Artifact],
+    artifacts: &[crate::targets::Artifact],
 ) -> String {
     let d = dir.display();
     let stack = crate::targets::aws::prefix(model);
-    if args.target == TargetName::Terraform {
+    if args.target.0.name == "terraform" {
         return format!("terraform -chdir={d} init && terraform -chdir={d} apply");
     }
     let template = artifacts

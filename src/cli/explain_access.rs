@@ -44,13 +44,14 @@ pub enum Format {
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let (file, model) = match args.spec.load() {
+    let (file, compilation) = match args.spec.load() {
         Ok(loaded) => loaded,
         Err((file, diagnostics)) => {
             out.diagnostics(file.as_ref(), &diagnostics, MessageFormat::Human)?;
             return Ok(ExitStatus::Error);
         }
     };
+    let model = compilation.model();
     let Some(function) = model.function(&args.function) else {
         let names: Vec<&str> = model.functions.iter().map(|f| f.name.as_str()).collect();
         let hint = crate::diag::suggest(&args.function, names.iter().copied()).map_or_else(
@@ -65,12 +66,12 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         )?;
         return Ok(ExitStatus::Error);
     };
-    let policy = crate::access::aws::policy(&model, function);
+    let policy = crate::access::aws::policy(model, function);
     let arn =
-        |a: &crate::access::aws::Arn| aws::arn_text(&model, a, "aws", &args.region, &args.account);
+        |a: &crate::access::aws::Arn| aws::arn_text(model, a, "aws", &args.region, &args.account);
     match args.format {
         Format::Iam => {
-            let doc = aws::policy_document(&model, &policy, "aws", &args.region, &args.account);
+            let doc = aws::policy_document(model, &policy, "aws", &args.region, &args.account);
             writeln!(
                 out.stdout,
                 "{}",
@@ -80,7 +81,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         Format::Json => {
             let value = json!({
                 "function": function.name,
-                "role": aws::physical_name(&model, &crate::model::Ref::new(crate::model::Kind::Function, &function.name)),
+                "role": aws::physical_name(model, &crate::model::Ref::new(crate::model::Kind::Function, &function.name)),
                 "statements": policy.statements.iter().map(|s| json!({
                     "sid": s.sid,
                     "actions": s.actions,
@@ -101,7 +102,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
                 serde_json::to_string_pretty(&value).expect("JSON")
             )?;
         }
-        Format::Human => human(out, &file, &model, &policy, &arn)?,
+        Format::Human => human(out, &file, model, &policy, &arn)?,
     }
     Ok(ExitStatus::Success)
 }

@@ -26,17 +26,17 @@ pub enum Format {
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let (_, model) = match args.spec.load() {
+    let (_, compilation) = match args.spec.load() {
         Ok(loaded) => loaded,
         Err((file, diagnostics)) => {
             out.diagnostics(file.as_ref(), &diagnostics, MessageFormat::Human)?;
             return Ok(ExitStatus::Error);
         }
     };
-    let graph = crate::graph::Graph::build(&model);
+    let graph = compilation.graph();
     let text = match args.format {
-        Format::Dot => crate::graph::dot(&graph, &model.app),
-        Format::Mermaid => crate::graph::mermaid(&graph),
+        Format::Dot => crate::graph::dot(graph, &compilation.model().app),
+        Format::Mermaid => crate::graph::mermaid(graph),
     };
     out.stdout.write_all(text.as_bytes())?;
     Ok(ExitStatus::Success)

@@ -3,12 +3,13 @@
 use std::io;
 
 use clap::ValueEnum;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use super::{ExitStatus, Output, SpecArgs};
 use crate::diag::{Diagnostic, Severity, render};
-use crate::graph::Graph;
-use crate::rules::{self, Platform};
+use crate::rules::Platform;
 use crate::source::SourceFile;
+use crate::targets::registry::{self, TARGETS};
 
 /// Lint a spec: IAM (wildcards, escalation, unknown actions, policy size), reliability
 /// (dead letters, timeouts, recursion, auth) and hygiene (log retention, public buckets,
@@ -32,8 +33,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = DenyLevel::Error)]
     pub deny: DenyLevel,
     /// Lint for this target's limits (Knative allows 600 s timeouts, Lambda 900 s).
-    #[arg(long, value_enum, default_value_t = LintTarget::Aws)]
-    pub target: LintTarget,
+    #[arg(long, value_parser = platform_parser(), default_value = "aws")]
+    pub target: Platform,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -55,13 +56,23 @@ pub enum DenyLevel {
     Error,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LintTarget {
-    /// CloudFormation and Terraform (AWS Lambda limits).
-    #[value(alias = "cloudformation", alias = "terraform")]
-    Aws,
-    Knative,
+/// `--target`'s values: `aws` (both AWS engines) and every target in the registry, each
+/// mapped to the platform whose limits apply.
+fn platform_parser() -> impl TypedValueParser<Value = Platform> {
+    let values = std::iter::once(
+        PossibleValue::new(AWS).help("CloudFormation and Terraform (AWS Lambda limits)"),
+    )
+    .chain(
+        TARGETS
+            .iter()
+            .map(|t| PossibleValue::new(t.name).help(t.about)),
+    );
+    PossibleValuesParser::new(values)
+        .map(|name| registry::find(&name).map_or(Platform::Aws, |t| t.platform))
 }
+
+/// The `--target` value for the AWS engines together.
+const AWS: &str = "aws";
 
 fn print(
     out: &mut Output<'_>,
@@ -91,7 +102,7 @@ fn print(
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let (file, model) = match args.spec.load() {
+    let (file, compilation) = match args.spec.load() {
         Ok(loaded) => loaded,
         Err((file, diagnostics)) => {
             print(out, args.format, file.as_ref(), &diagnostics)?;
@@ -101,18 +112,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let graph = Graph::build(&model);
-    let policies = crate::access::aws_policies(&model);
-    let platform = match args.target {
-        LintTarget::Aws => Platform::Aws,
-        LintTarget::Knative => Platform::Knative,
-    };
-    let report = rules::run(&rules::Context {
-        model: &model,
-        graph: &graph,
-        policies: &policies,
-        platform,
-    });
+    let report = compilation.lint(args.target);
     let diagnostics = report.diagnostics();
     print(out, args.format, Some(&file), &diagnostics)?;
     if args.format == Format::Human {

@@ -228,14 +228,14 @@ impl SpecArgs {
     /// Reads and models the spec; on failure returns the file (if read) and the diagnostics.
     pub fn load(
         &self,
-    ) -> Result<(SourceFile, crate::model::Model), (Option<SourceFile>, Vec<Diagnostic>)> {
+    ) -> Result<(SourceFile, crate::Compilation), (Option<SourceFile>, Vec<Diagnostic>)> {
         let options = crate::Options {
             stage: self.stage.clone(),
             ..crate::Options::default()
         };
         let file = read_spec(&self.spec, options.limits).map_err(|d| (None, vec![d]))?;
-        match crate::load(&file, &options) {
-            Ok(model) => Ok((file, model)),
+        match crate::Compilation::new(&file, &options) {
+            Ok(compilation) => Ok((file, compilation)),
             Err(diagnostics) => Err((Some(file), diagnostics)),
         }
     }

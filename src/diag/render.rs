@@ -30,7 +30,24 @@ pub fn human(file: Option<&SourceFile>, diagnostics: &[Diagnostic], color: bool)
         .with_wrap_lines(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
-        let report = Report { diagnostic, file };
+        // miette pads to a label's column with a format width, which panics past 65,535; a
+        // line that long cannot be read in a terminal anyway. Such a diagnostic is printed
+        // with its position instead of the source line.
+        let (file, position) = match file {
+            Some(f) if touches_long_line(f, diagnostic) => {
+                let at = diagnostic.primary_span().map(|span| {
+                    let lc = f.line_col(span.start);
+                    format!("{}:{}:{}", f.name(), lc.line, lc.column)
+                });
+                (None, at)
+            }
+            other => (other, None),
+        };
+        let report = Report {
+            diagnostic,
+            file,
+            position,
+        };
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
         }
@@ -51,9 +68,29 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     )
 }
 
+/// The longest source line drawn under a diagnostic, in bytes.
+const MAX_DRAWN_LINE: usize = 1_000;
+
+/// Whether a label of the diagnostic starts or ends on a line longer than [`MAX_DRAWN_LINE`].
+fn touches_long_line(file: &SourceFile, diagnostic: &Diagnostic) -> bool {
+    let text = file.text();
+    let line_len = |offset: usize| {
+        let offset = offset.min(text.len());
+        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        end - start
+    };
+    diagnostic.labels.iter().any(|l| {
+        line_len(l.span.start as usize) > MAX_DRAWN_LINE
+            || line_len(l.span.end as usize) > MAX_DRAWN_LINE
+    })
+}
+
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
     file: Option<&'a SourceFile>,
+    /// `file:line:column`, printed after the message when the source line is not drawn.
+    position: Option<String>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -64,7 +101,14 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.diagnostic.message)?;
+        if let Some(at) = &self.position {
+            write!(
+                f,
+                "\n  at {at} (the line is over {MAX_DRAWN_LINE} characters, not drawn)"
+            )?;
+        }
+        Ok(())
     }
 }
 

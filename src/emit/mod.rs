@@ -2,10 +2,11 @@
 //! Every format is deterministic: maps keep the order the output model gives them (sorted
 //! or fixed), numbers and strings are written the same way on every machine.
 
+pub mod folder;
 pub mod hcl;
 mod yaml;
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use serde::Serialize;
@@ -28,29 +29,12 @@ pub fn yaml<T: Serialize>(value: &T) -> Vec<u8> {
     yaml::to_string(&value).into_bytes()
 }
 
-/// Writes a file atomically: a temporary file in the same folder, then a rename, so a
-/// reader never sees a partial file.
+/// Writes one file atomically: a temporary with an unpredictable name beside it (created
+/// with `create_new`, so a planted file or link is never written through), synced, then
+/// renamed over it. A reader never sees a partial file. (`--out` folders: [`folder`].)
 ///
 /// # Errors
 /// Any I/O error; the temporary file is removed on failure.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
-    let tmp = dir.join(format!(".{}.updraft-tmp", file_name.to_string_lossy()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    folder::write_file(path, bytes)
 }

@@ -6,6 +6,8 @@
 //! to a declared resource of the right kind.
 
 mod check;
+mod flow;
+pub use flow::{Hop, Loop};
 
 pub use check::slug;
 pub mod env;

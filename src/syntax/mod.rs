@@ -176,65 +176,81 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error, limits: Limits) ->
             .map_or(start, |c| start + c.len_utf8());
         Some(Span::new(start, end))
     });
-    let lower = message.to_lowercase();
     let budget = "updraft refuses input that expands past its limits: write the values out instead of \
                   nesting or aliasing them";
-    let (code, rewritten, help): (Code, Option<String>, &str) = if lower.contains("documents")
-        && lower.contains("budget")
-    {
-        (
+    let (code, rewritten, help): (Code, Option<String>, &str) = match ErrorKind::of(err) {
+        ErrorKind::SeveralDocuments => (
             Code::YamlSyntax,
             Some("the file holds more than one YAML document".into()),
             "a spec is one document: remove the second `---` and what follows, or move it to its own file",
-        )
-    } else if lower.contains("recursion limit") || lower.contains("depth") {
-        (
+        ),
+        ErrorKind::TooDeep => (
             Code::InputOverBudget,
             Some(format!(
                 "the file nests values deeper than {} levels",
                 limits.max_depth
             )),
             budget,
-        )
-    } else if lower.contains("alias") {
-        (
+        ),
+        ErrorKind::AliasBomb => (
             Code::InputOverBudget,
-            Some(
-                "the file's aliases expand to more values than updraft reads (an alias bomb?)"
-                    .into(),
-            ),
+            Some(format!(
+                "the file's aliases expand to more than {} values (an alias bomb?)",
+                limits.max_alias_events
+            )),
             budget,
-        )
-    } else if lower.contains("budget") {
-        (
+        ),
+        ErrorKind::TooManyAliases => (
+            Code::InputOverBudget,
+            Some(format!(
+                "the file uses more than {} aliases",
+                limits.max_aliases
+            )),
+            budget,
+        ),
+        ErrorKind::TooManyAnchors => (
+            Code::InputOverBudget,
+            Some(format!(
+                "the file defines more than {} anchors",
+                limits.max_aliases
+            )),
+            budget,
+        ),
+        ErrorKind::UnknownAnchor => (
+            Code::YamlSyntax,
+            Some(match alias_at(file, span) {
+                Some(alias) => format!("alias `*{alias}` refers to no anchor"),
+                None => "an alias refers to no anchor".into(),
+            }),
+            "define the anchor (`&name value`) before the alias that uses it, or write the value out",
+        ),
+        ErrorKind::CyclicAlias => (
+            Code::YamlSyntax,
+            Some(match alias_at(file, span) {
+                Some(alias) => format!("alias `*{alias}` is used inside its own anchor"),
+                None => "an alias is used inside its own anchor".into(),
+            }),
+            "a value cannot contain itself: write the inner value out",
+        ),
+        ErrorKind::TooManyNodes => (
             Code::InputOverBudget,
             Some(format!(
                 "the file holds more than {} values",
                 limits.max_nodes
             )),
             budget,
-        )
-    } else if lower.contains("duplicate") {
-        let key = message.split_once("key: ").map(|(_, rest)| {
-            rest.split(", set ")
-                .next()
-                .unwrap_or(rest)
-                .trim()
-                .to_string()
-        });
-        (
+        ),
+        ErrorKind::DuplicateKey(key) => (
             Code::DuplicateKey,
             key.map(|k| format!("duplicate key `{k}`")),
             "remove one of the two entries; a YAML mapping holds one value per key",
-        )
-    } else if lower.contains("utf") {
-        (Code::InvalidEncoding, None, "save the file as UTF-8 text")
-    } else {
-        (
+        ),
+        ErrorKind::NotUtf8 => (Code::InvalidEncoding, None, "save the file as UTF-8 text"),
+        ErrorKind::Syntax => (
             Code::YamlSyntax,
             None,
             "check indentation and quoting near this point",
-        )
+        ),
     };
     let message = rewritten.unwrap_or(message);
     let message = first_line(&message);
@@ -243,6 +259,77 @@ fn syntax_error(file: &SourceFile, err: &serde_saphyr::Error, limits: Limits) ->
         diag = diag.with_label(span, "here");
     }
     diag.with_help(help)
+}
+
+/// The alias name (without `*`) written at the start of `span`, if one is.
+fn alias_at(file: &SourceFile, span: Option<Span>) -> Option<&str> {
+    let rest = file.text().get(span?.start as usize..)?.strip_prefix('*')?;
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+        .unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+/// What went wrong, read from serde-saphyr's error variants (never from its message text).
+#[derive(Debug, PartialEq, Eq)]
+enum ErrorKind {
+    SeveralDocuments,
+    TooDeep,
+    AliasBomb,
+    TooManyAliases,
+    TooManyAnchors,
+    UnknownAnchor,
+    CyclicAlias,
+    TooManyNodes,
+    DuplicateKey(Option<String>),
+    NotUtf8,
+    Syntax,
+}
+
+impl ErrorKind {
+    fn of(err: &serde_saphyr::Error) -> ErrorKind {
+        use serde_saphyr::Error as E;
+        use serde_saphyr::budget::BudgetBreach as B;
+        match err.without_snippet() {
+            E::MultipleDocuments { .. }
+            | E::Budget {
+                breach: B::Documents { .. },
+                ..
+            } => ErrorKind::SeveralDocuments,
+            E::Budget {
+                breach: B::Depth { .. } | B::InclusionDepth { .. },
+                ..
+            }
+            | E::AliasReplayStackDepthExceeded { .. } => ErrorKind::TooDeep,
+            E::Budget {
+                breach: B::Aliases { .. },
+                ..
+            } => ErrorKind::TooManyAliases,
+            E::Budget {
+                breach: B::Anchors { .. },
+                ..
+            } => ErrorKind::TooManyAnchors,
+            E::AliasReplayCounterOverflow { .. }
+            | E::AliasReplayLimitExceeded { .. }
+            | E::AliasExpansionLimitExceeded { .. } => ErrorKind::AliasBomb,
+            E::Budget { .. } => ErrorKind::TooManyNodes,
+            E::AliasError { error, .. } => ErrorKind::of(error),
+            E::ExternalMessage { source, .. } => match source.as_ref() {
+                serde_saphyr::ExternalMessageSource::Parser(scan)
+                    if *scan.kind()
+                        == serde_saphyr::granit_parser::ErrorKind::RecursionLimitExceeded =>
+                {
+                    ErrorKind::TooDeep
+                }
+                _ => ErrorKind::Syntax,
+            },
+            E::UnknownAnchor { .. } => ErrorKind::UnknownAnchor,
+            E::RecursiveReferencesRequireWeakTypes { .. } => ErrorKind::CyclicAlias,
+            E::DuplicateMappingKey { key, .. } => ErrorKind::DuplicateKey(key.clone()),
+            E::InvalidUtf8Input | E::BinaryNotUtf8 { .. } => ErrorKind::NotUtf8,
+            _ => ErrorKind::Syntax,
+        }
+    }
 }
 
 fn first_line(message: &str) -> String {

@@ -6,23 +6,20 @@ pub mod aws;
 pub mod cloudformation;
 pub mod global_name;
 pub mod knative;
+pub mod registry;
 pub mod terraform;
 
 use std::path::PathBuf;
 
 use crate::access::aws::Policy;
 use crate::diag::Diagnostic;
-use crate::graph::Graph;
 use crate::model::Model;
 
-/// What every backend reads.
+/// What every backend reads: the model and the policies derived from it (never re-derived).
+/// A target's own options live on the target (see [`registry`]).
 pub struct Input<'a> {
     pub model: &'a Model,
-    pub graph: &'a Graph,
     pub policies: &'a [Policy],
-    pub format: Format,
-    /// Kubernetes namespace (Knative).
-    pub namespace: Option<&'a str>,
 }
 
 /// The serialization of document targets that offer a choice.
@@ -59,15 +56,4 @@ pub trait Target {
     /// # Errors
     /// Every construct the target cannot express, and every budget it would exceed.
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>>;
-}
-
-/// The targets, by the name `--target` takes.
-#[must_use]
-pub fn by_name(name: &str) -> Option<Box<dyn Target>> {
-    match name {
-        "cloudformation" => Some(Box::new(cloudformation::CloudFormation::default())),
-        "terraform" => Some(Box::new(terraform::Terraform)),
-        "knative" => Some(Box::new(knative::Knative)),
-        _ => None,
-    }
 }

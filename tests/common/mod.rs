@@ -77,8 +77,20 @@ pub fn examples() -> Vec<Fixture> {
         .collect()
 }
 
-/// A reviewed snapshot under `snapshots/<group>/`.
+/// A reviewed snapshot under `snapshots/<group>/`. With `UPDRAFT_SNAPSHOT_LOG` set (as
+/// `.ci/run` sets it), its path is appended to that file, so that CI can reject snapshot files
+/// no test asserts any more (`scripts/check-snapshots`).
 pub fn snapshot(group: &str, name: &str, text: &str) {
+    if let Some(log) = std::env::var_os("UPDRAFT_SNAPSHOT_LOG") {
+        use std::io::Write as _;
+        let line = format!("snapshots/{group}/{name}.snap\n");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(line.as_bytes()))
+            .unwrap_or_else(|e| panic!("UPDRAFT_SNAPSHOT_LOG: {e}"));
+    }
     insta::with_settings!({
         snapshot_path => root().join("snapshots").join(group),
         prepend_module_to_snapshot => false,
@@ -120,4 +132,20 @@ pub fn checker(name: &str) -> Option<PathBuf> {
         );
     }
     Some(bin)
+}
+
+/// A valid spec (in a stage) through the one entry point; panics with the rendered
+/// diagnostics when it is invalid.
+pub fn compilation(file: &SourceFile, stage: Option<&str>) -> updraft::Compilation {
+    let options = updraft::Options {
+        stage: stage.map(str::to_string),
+        ..updraft::Options::default()
+    };
+    updraft::Compilation::new(file, &options).unwrap_or_else(|d| {
+        panic!(
+            "{} (stage {stage:?}) is invalid:\n{}",
+            file.name(),
+            updraft::diag::render::human(Some(file), &d, false)
+        )
+    })
 }

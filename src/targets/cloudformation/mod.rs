@@ -39,9 +39,12 @@ pub enum SplitMode {
     Never,
 }
 
+/// The CloudFormation target and its options.
 #[derive(Default)]
 pub struct CloudFormation {
     pub split: SplitMode,
+    /// JSON or YAML templates.
+    pub format: Format,
 }
 
 fn serialize(template: &Template, format: Format) -> Vec<u8> {
@@ -74,7 +77,7 @@ impl Target for CloudFormation {
 
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
         let (template, owners) = lower_owned(input)?;
-        let ext = extension(input.format);
+        let ext = extension(self.format);
         // The counts decide most cases without serializing a template that is thrown away.
         let over_counts = template.resources.len() > MAX_RESOURCES
             || template.outputs.len() > MAX_OUTPUTS
@@ -82,7 +85,7 @@ impl Target for CloudFormation {
         let single = if over_counts && self.split != SplitMode::Never {
             Vec::new()
         } else {
-            serialize(&template, input.format)
+            serialize(&template, self.format)
         };
         let over = over_counts || check_budgets(&template, single.len()).is_err();
         let split = match self.split {
@@ -107,7 +110,7 @@ impl Target for CloudFormation {
         let mut summary = Vec::new();
         let mut problems = Vec::new();
         let parent_name = format!("template.{ext}");
-        let parent = serialize(&stacks.parent, input.format);
+        let parent = serialize(&stacks.parent, self.format);
         if let Err(d) = check_budgets(&stacks.parent, parent.len()) {
             problems.extend(d.into_iter().map(|d| split::in_stack(d, &parent_name)));
         }
@@ -122,7 +125,7 @@ impl Target for CloudFormation {
         });
         for (key, child) in &stacks.children {
             let name = format!("stacks/{key}.{ext}");
-            let bytes = serialize(child, input.format);
+            let bytes = serialize(child, self.format);
             if let Err(d) = check_budgets(child, bytes.len()) {
                 problems.extend(d.into_iter().map(|d| split::in_stack(d, &name)));
             }

@@ -27,7 +27,12 @@ use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Access, Kind, Model};
 
-pub struct Knative;
+/// The Knative target and its option.
+#[derive(Default)]
+pub struct Knative {
+    /// Kubernetes namespace (default: the app's name).
+    pub namespace: Option<String>,
+}
 
 /// The Knative Serving API of the Services.
 pub const SERVING_API: &str = "serving.knative.dev/v1";
@@ -48,7 +53,7 @@ impl Target for Knative {
     }
 
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
-        let namespace = namespace(input)?;
+        let namespace = namespace(self.namespace.as_deref(), input)?;
         let mut b = Builder::new(input.model, namespace);
         support::check(&mut b);
         let plan = eventing::lower(&mut b);
@@ -63,8 +68,8 @@ impl Target for Knative {
 }
 
 /// The namespace: `--namespace`, or the app's name.
-fn namespace(input: &Input<'_>) -> Result<String, Vec<Diagnostic>> {
-    let ns = input.namespace.unwrap_or(&input.model.app);
+fn namespace(given: Option<&str>, input: &Input<'_>) -> Result<String, Vec<Diagnostic>> {
+    let ns = given.unwrap_or(&input.model.app);
     if is_dns_label(ns) {
         return Ok(ns.to_string());
     }
