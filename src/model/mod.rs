@@ -294,7 +294,11 @@ pub enum CodeSource {
     Handler {
         handler: String,
         runtime: Setting<String>,
-        path: Option<String>,
+        /// `code:` as written (a folder or a zip, relative to the spec), with its span.
+        path: Option<Setting<String>>,
+        /// The code package's path under `--out` (`packages/<name>-<hash>.zip`), set by
+        /// `package::attach` once the code has been read; `None` when nothing was packaged.
+        package: Option<String>,
     },
     /// A container image.
     Image { image: String },

@@ -28,6 +28,16 @@ pub fn physical_name(model: &Model, target: &Ref) -> String {
     }
 }
 
+/// The deployed name of a declared resource, in parts: a bucket's name carries the account
+/// and region ([`super::global_name`]); every other name is [`physical_name`].
+#[must_use]
+pub fn name_parts(model: &Model, target: &Ref) -> Vec<ArnPart> {
+    match target.kind {
+        Kind::Bucket => super::global_name::bucket(model, &target.name),
+        _ => vec![ArnPart::Lit(physical_name(model, target))],
+    }
+}
+
 /// A function's log group name.
 #[must_use]
 pub fn log_group(model: &Model, function: &str) -> String {
@@ -75,12 +85,14 @@ pub fn arn_parts(model: &Model, arn: &Arn) -> Vec<ArnPart> {
         Scope::Table => regional("dynamodb", format!("table/{name}")),
         Scope::TableIndexes => regional("dynamodb", format!("table/{name}/index/*")),
         Scope::TableStream => regional("dynamodb", format!("table/{name}/stream/*")),
-        Scope::Bucket => vec![Lit("arn:".into()), Partition, Lit(format!(":s3:::{name}"))],
-        Scope::Objects => vec![
-            Lit("arn:".into()),
-            Partition,
-            Lit(format!(":s3:::{name}/{}*", prefix.as_deref().unwrap_or(""))),
-        ],
+        Scope::Bucket | Scope::Objects => {
+            let mut parts = vec![Lit("arn:".into()), Partition, Lit(":s3:::".into())];
+            parts.extend(name_parts(model, target));
+            if *scope == Scope::Objects {
+                parts.push(Lit(format!("/{}*", prefix.as_deref().unwrap_or(""))));
+            }
+            merge(parts)
+        }
         Scope::Queue => regional("sqs", name),
         Scope::Topic => regional("sns", name),
         Scope::Function => regional("lambda", format!("function:{name}")),
@@ -92,6 +104,18 @@ pub fn arn_parts(model: &Model, arn: &Arn) -> Vec<ArnPart> {
         ),
         Scope::Any => vec![Lit("*".into())],
     }
+}
+
+/// Adjacent literal parts joined into one.
+fn merge(parts: Vec<ArnPart>) -> Vec<ArnPart> {
+    let mut out: Vec<ArnPart> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match (out.last_mut(), part) {
+            (Some(ArnPart::Lit(last)), ArnPart::Lit(next)) => last.push_str(&next),
+            (_, part) => out.push(part),
+        }
+    }
+    out
 }
 
 /// An ARN of a declared resource itself (not a scope of it), in parts.
@@ -425,10 +449,14 @@ pub fn is_ecr(image: &str) -> bool {
         && parts[4] == "amazonaws"
 }
 
-/// The S3 key of a code package under the artifact prefix: `code` when it names a zip, else
-/// `<code>.zip` (`app.zip` for the spec's own folder).
+/// The S3 key of a code package under the artifact prefix: the package `compile` wrote
+/// (`packages/<name>-<hash>.zip`, the same path as under `--out`); without one, `code` when
+/// it names a zip, else `<code>.zip` (`app.zip` for the spec's own folder).
 #[must_use]
-pub fn code_key(path: Option<&str>) -> String {
+pub fn code_key(path: Option<&str>, package: Option<&str>) -> String {
+    if let Some(package) = package {
+        return package.to_string();
+    }
     let path = path
         .unwrap_or(".")
         .trim_start_matches("./")
@@ -451,9 +479,13 @@ mod tests {
 
     #[test]
     fn code_keys_and_ecr_images() {
-        assert_eq!(code_key(None), "app.zip");
-        assert_eq!(code_key(Some("./dist/thumbs.zip")), "dist/thumbs.zip");
-        assert_eq!(code_key(Some("services/api/")), "services/api.zip");
+        assert_eq!(code_key(None, None), "app.zip");
+        assert_eq!(code_key(Some("./dist/thumbs.zip"), None), "dist/thumbs.zip");
+        assert_eq!(code_key(Some("services/api/"), None), "services/api.zip");
+        assert_eq!(
+            code_key(Some("services/api/"), Some("packages/api-0123.zip")),
+            "packages/api-0123.zip"
+        );
         assert!(is_ecr(
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1"
         ));

@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod cloudformation;
+pub mod global_name;
 pub mod knative;
 pub mod naming;
 pub mod plan;

@@ -16,7 +16,7 @@ use crate::model::{
     KeyType, Kind, Model, Projection, Ref, SecretStore, StartingPosition, StreamView, Trigger,
 };
 use crate::source::Span;
-use crate::targets::aws;
+use crate::targets::aws::{self, ArnPart};
 use crate::targets::naming::bounded_name;
 
 /// What a function response may report (partial batch failures).
@@ -39,8 +39,12 @@ pub struct Plan<'m> {
     pub model: &'m Model,
     /// The tags every taggable resource carries: the app, and the stage when one is applied.
     pub tags: Vec<(&'static str, &'m str)>,
-    /// Whether any function is a code package (the artifact bucket and prefix are inputs).
+    /// Whether any function is a code package (the artifact bucket and prefix are inputs of
+    /// CloudFormation, which deploys code from S3).
     pub code_packages: bool,
+    /// Whether any code package was not written by `compile` (Terraform, which otherwise
+    /// reads packages from beside the module, then needs the bucket too).
+    pub unwritten_packages: bool,
     /// The default key prefix of the code packages.
     pub artifact_prefix: String,
     /// Functions that use a Kubernetes secret: no AWS form.
@@ -130,7 +134,10 @@ pub struct TopicPlan<'m> {
 
 pub struct BucketPlan<'m> {
     pub name: &'m str,
-    pub physical: String,
+    /// Globally unique: carries the account and region ([`super::global_name`]).
+    pub physical: Vec<ArnPart>,
+    /// Its objects' ARN, for the bucket policy.
+    pub objects: Vec<ArnPart>,
     pub output: String,
     /// Public buckets let anyone read objects; every bucket refuses plain HTTP.
     pub public: bool,
@@ -288,11 +295,14 @@ pub struct Image<'m> {
     pub input_description: String,
 }
 
-/// A zip in the artifact bucket, at `<prefix>/<key>`.
+/// A zip: the package `compile` wrote (`file`, relative to `--out`), uploaded to the artifact
+/// bucket at `<prefix>/<key>` for CloudFormation and read from beside the module by Terraform;
+/// without one (no `--out`), the key the user uploads by hand.
 pub struct Package<'m> {
     pub runtime: &'m str,
     pub handler: &'m str,
     pub key: String,
+    pub file: Option<&'m str>,
 }
 
 pub struct Alias {
@@ -480,6 +490,10 @@ impl<'m> Plan<'m> {
                 .functions
                 .iter()
                 .any(|f| matches!(f.code, CodeSource::Handler { .. })),
+            unwritten_packages: model
+                .functions
+                .iter()
+                .any(|f| matches!(f.code, CodeSource::Handler { package: None, .. })),
             artifact_prefix: format!("updraft/{}", aws::prefix(model)),
             refusals: refusals(model),
             tables: model.tables.iter().map(|t| table(model, t)).collect(),
@@ -625,7 +639,15 @@ fn queue<'m>(model: &Model, q: &'m crate::model::Queue) -> QueuePlan<'m> {
 fn bucket<'m>(model: &'m Model, b: &'m crate::model::Bucket) -> BucketPlan<'m> {
     BucketPlan {
         name: &b.name,
-        physical: physical(model, Kind::Bucket, &b.name),
+        physical: aws::name_parts(model, &Ref::new(Kind::Bucket, &b.name)),
+        objects: aws::arn_parts(
+            model,
+            &crate::access::aws::Arn::Scoped {
+                scope: crate::access::aws::Scope::Objects,
+                target: Ref::new(Kind::Bucket, &b.name),
+                prefix: None,
+            },
+        ),
         output: format!("Name of bucket `{}`", b.name),
         public: b.public.value,
         access_block: (true, true, !b.public.value, !b.public.value),
@@ -794,10 +816,12 @@ fn function<'m>(
             handler,
             runtime,
             path,
+            package,
         } => Code::Package(Package {
             runtime: &runtime.value,
             handler,
-            key: aws::code_key(path.as_deref()),
+            key: aws::code_key(path.as_ref().map(|p| p.value.as_str()), package.as_deref()),
+            file: package.as_deref(),
         }),
         CodeSource::Image { image } => Code::Image(Image {
             package_type: "Image",

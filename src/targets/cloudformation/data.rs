@@ -138,7 +138,7 @@ fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     let id = logical_id(bucket.name, "Bucket");
     let public = bucket.public;
     let mut props = json!({
-        "BucketName": bucket.physical,
+        "BucketName": super::template::arn(&bucket.physical),
         "BucketEncryption": { "ServerSideEncryptionConfiguration": [ { "ServerSideEncryptionByDefault": { "SSEAlgorithm": bucket.sse_algorithm } } ] },
         "PublicAccessBlockConfiguration": {
             "BlockPublicAcls": bucket.access_block.0,
@@ -204,10 +204,7 @@ fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     );
     // Every bucket refuses plain HTTP; a public one also lets anyone read objects.
     let arn = b.arn_of(Kind::Bucket, bucket.name);
-    let objects = super::template::sub(format!(
-        "arn:${{AWS::Partition}}:s3:::{}/*",
-        super::template::sub_literal(&bucket.physical)
-    ));
+    let objects = super::template::arn(&bucket.objects);
     let policy = aws::bucket_policy(&SubArns, arn, &objects, public);
     b.add(
         logical_id(bucket.name, "BucketPolicy"),

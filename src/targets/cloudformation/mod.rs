@@ -382,6 +382,7 @@ impl Builder<'_> {
             (Kind::Auth, Attr::ClientId) => reference(&logical_id(&target.name, "UserPoolClient")),
             (Kind::Auth, _) => self.issuer(&plan::issuer(self.model, &target.name)),
             (_, Attr::Arn) => self.arn_of(target.kind, &target.name),
+            (Kind::Bucket, _) => template::arn(&aws::name_parts(self.model, target)),
             _ => name(),
         }
     }

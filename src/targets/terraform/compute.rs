@@ -52,15 +52,26 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
     match &f.code {
         Code::Package(package) => {
             body.attr("runtime", package.runtime.to_string())
-                .attr("handler", package.handler.to_string())
-                .attr("s3_bucket", Expr::reference("var.artifact_bucket"))
-                .attr(
-                    "s3_key",
-                    Expr::Template(vec![
-                        Part::Interp(Expr::reference("var.artifact_prefix")),
-                        Part::Lit(format!("/{}", package.key)),
-                    ]),
-                );
+                .attr("handler", package.handler.to_string());
+            if let Some(file) = package.file {
+                // The package beside the module: `terraform apply` uploads it, and its
+                // hash (also in its name) makes a code change update the function.
+                let file = Expr::Template(vec![
+                    Part::Interp(Expr::reference("path.module")),
+                    Part::Lit(format!("/{file}")),
+                ]);
+                body.attr("filename", file.clone())
+                    .attr("source_code_hash", Expr::call("filebase64sha256", [file]));
+            } else {
+                body.attr("s3_bucket", Expr::reference("var.artifact_bucket"))
+                    .attr(
+                        "s3_key",
+                        Expr::Template(vec![
+                            Part::Interp(Expr::reference("var.artifact_prefix")),
+                            Part::Lit(format!("/{}", package.key)),
+                        ]),
+                    );
+            }
         }
         Code::Image(image) => {
             let uri = if image.ecr {

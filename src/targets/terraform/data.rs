@@ -159,7 +159,7 @@ fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     ));
     let id = || Expr::path(&["aws_s3_bucket", &label, "id"]);
     let mut body = Body::new();
-    body.attr("bucket", bucket.physical.clone())
+    body.attr("bucket", Builder::arn(bucket.physical.clone()))
         .attr("tags", tags());
     keep(&mut body);
     b.add("aws_s3_bucket", &label, body);

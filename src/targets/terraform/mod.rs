@@ -350,7 +350,8 @@ impl<'a> Builder<'a> {
         self.main.block(Block::new("locals", &[]).with(|b| {
             b.attr("tags", Expr::object(tags));
         }));
-        if self.plan.code_packages {
+        // Packaged code is read from beside the module; only unpackaged code needs a bucket.
+        if self.plan.unwritten_packages {
             self.declare_variable(
                 "artifact_bucket",
                 "S3 bucket holding the functions' code packages (in the region of the deployment)"
