@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diag;
 pub mod emit;
 pub mod graph;
+pub mod limits;
 pub mod model;
 pub mod rules;
 pub mod schema;

@@ -61,3 +61,25 @@ fn invalid_fixtures_report_exactly_their_diagnostics() {
         missing_help.join("\n")
     );
 }
+
+/// Each diagnostic is built whole: a help text never lands on a diagnostic reported before it
+/// (a memory help on a runtime error, when the inherited memory's report was a duplicate).
+#[test]
+fn inherited_values_keep_each_diagnostic_its_own_help() {
+    let fixture =
+        common::load(&common::root().join("tests/fixtures/invalid/err_inherited_help.yaml"));
+    let Err(diagnostics) = updraft::load(&fixture.file, &updraft::Options::default()) else {
+        panic!("the fixture is invalid");
+    };
+    for d in &diagnostics {
+        let help = d.help.as_deref().unwrap_or_default();
+        match d.code.as_str() {
+            "UD1004" => assert!(
+                help.contains("nodejs") && !help.contains("MB"),
+                "the runtime error carries another diagnostic's help: {help}"
+            ),
+            "UD1008" => assert!(help.contains("MB"), "memory help: {help}"),
+            other => panic!("unexpected {other}"),
+        }
+    }
+}

@@ -162,7 +162,7 @@ const CONSTRUCTS: &[(&str, &str, &[&str])] = &[
     ),
     (
         "table referenced but not used",
-        "app: a\ntables: { t: { partition_key: { name: id, type: string } } }\nfunctions:\n  f: { image: r.example/f:1, env: { T: \"${tables.t.name}\" } }\n  g: { image: r.example/g:1, uses: { t: read } }\n",
+        "app: a\ntables: { t: { partition_key: { name: id, type: string } } }\nfunctions:\n  f: { image: r.example/f:1, env: { TABLE: \"${tables.t.name}\" } }\n  g: { image: r.example/g:1, uses: { t: read } }\n",
         &["UD5001"],
     ),
     (

@@ -139,3 +139,43 @@ fn schema_is_valid_and_examples_conform_to_it() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The schema refuses the environment variable names `check` refuses (issue 13, item 2),
+/// and accepts the unreserved `AWS_` names Lambda accepts.
+#[test]
+fn schema_refuses_environment_variable_names_lambda_refuses() {
+    let Some(checker) = common::checker("json-schema-check") else {
+        return;
+    };
+    let schema = common::root().join("schemas/updraft.schema.json");
+    let dir = std::env::temp_dir().join(format!("updraft-env-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let verdict = |name: &str| {
+        let file = dir.join(format!("{}.yaml", name.trim_start_matches('_')));
+        let text = format!(
+            "app: shop\ndefaults: {{ env: {{ {name}: v }} }}\nfunctions:\n  api: {{ image: a/b:1, env: {{ {name}: v }} }}\n"
+        );
+        std::fs::write(&file, text).unwrap();
+        Command::new(&checker)
+            .arg(&schema)
+            .arg(&file)
+            .output()
+            .expect("run json-schema-check")
+            .status
+            .success()
+    };
+    for refused in [
+        "X",
+        "_UNDERSCORE",
+        "9LIVES",
+        "TABLE-NAME",
+        "AWS_REGION",
+        "_HANDLER",
+    ] {
+        assert!(!verdict(refused), "the schema accepts `{refused}`");
+    }
+    for accepted in ["ab", "TABLE_NAME", "AWS_LAMBDA_EXEC_WRAPPER", "TZ"] {
+        assert!(verdict(accepted), "the schema refuses `{accepted}`");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

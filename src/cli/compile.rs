@@ -1,20 +1,23 @@
-//! `updraft compile`: the spec to a target's files, written atomically under `--out`.
+//! `updraft compile`: the spec to a target's files, written all or nothing under `--out`.
 
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 
 use super::{ExitStatus, MessageFormat, Output, SpecArgs};
 use crate::diag::{Code, Diagnostic};
+use crate::emit::folder;
 use crate::targets::Format;
 use crate::targets::cloudformation::SplitMode;
 use crate::targets::registry::{self, Entry, Settings, TARGETS};
 
-/// Compile a spec for a deployment engine. Files are written only under `--out`, each
-/// atomically, and nothing at all is written when the spec or the target has an error.
-/// The same spec gives the same bytes on every run and machine.
+/// Compile a spec for a deployment engine. Files are written only under `--out`, all or
+/// nothing: each to a temporary, swapped in only when every one is written. updraft lists
+/// what it wrote in `.updraft-manifest` and removes those files when it no longer emits them;
+/// nothing else in the folder is touched. Nothing at all is written when the spec or the
+/// target has an error. The same spec gives the same bytes on every run and machine.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   updraft compile examples/photo-share/updraft.yaml --target cloudformation --out build/
@@ -102,11 +105,6 @@ impl Args {
     }
 }
 
-/// Whether a relative artifact path stays inside the output folder.
-fn inside(path: &Path) -> bool {
-    path.components().all(|c| matches!(c, Component::Normal(_)))
-}
-
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
     let (file, compilation) = match args.spec.load() {
         Ok(loaded) => loaded,
@@ -133,7 +131,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
     if !output.diagnostics.is_empty() {
         out.diagnostics(Some(&file), &output.diagnostics, args.message_format)?;
     }
-    if let Some(bad) = output.artifacts.iter().find(|a| !inside(&a.path)) {
+    if let Some(bad) = output.artifacts.iter().find(|a| !folder::inside(&a.path)) {
         let d = Diagnostic::new(
             Code::Internal,
             format!("refusing to write `{}` outside --out", bad.path.display()),
@@ -154,42 +152,47 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         )?;
         return Ok(ExitStatus::Error);
     };
+    let items: Vec<folder::Item<'_>> = output
+        .artifacts
+        .iter()
+        .map(|a| folder::Item {
+            path: &a.path,
+            bytes: &a.bytes,
+        })
+        .collect();
     if args.check {
-        let stale: Vec<String> = output
-            .artifacts
-            .iter()
-            .filter(|a| {
-                std::fs::read(dir.join(&a.path)).ok().as_deref() != Some(a.bytes.as_slice())
-            })
-            .map(|a| dir.join(&a.path).display().to_string())
-            .collect();
+        let stale = match folder::differences(dir, &items) {
+            Ok(stale) => stale,
+            Err(err) => {
+                let d = Diagnostic::new(Code::WriteFailed, format!("cannot read {err}"))
+                    .with_help("check that the folder is readable");
+                out.diagnostics(Some(&file), &[d], args.message_format)?;
+                return Ok(ExitStatus::Error);
+            }
+        };
         if stale.is_empty() {
             writeln!(out.stderr, "{}: up to date", dir.display())?;
             return Ok(ExitStatus::Success);
         }
+        let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
         let d = Diagnostic::new(
             Code::OutputDiffers,
             format!(
-                "{} file(s) differ from what would be written: {}",
-                stale.len(),
-                stale.join(", ")
+                "{} file(s) differ from what would be written, or would be removed: {}",
+                names.len(),
+                names.join(", ")
             ),
         )
         .with_help("run the same command without --check and commit the result");
         out.diagnostics(Some(&file), &[d], args.message_format)?;
         return Ok(ExitStatus::Failure);
     }
-    for artifact in &output.artifacts {
-        let path = dir.join(&artifact.path);
-        if let Err(err) = crate::emit::write_atomic(&path, &artifact.bytes) {
-            let d = Diagnostic::new(
-                Code::WriteFailed,
-                format!("cannot write `{}`: {err}", path.display()),
-            )
-            .with_help("check that the folder is writable; files already written are complete");
-            out.diagnostics(Some(&file), &[d], args.message_format)?;
-            return Ok(ExitStatus::Error);
-        }
+    if let Err(err) = folder::write(dir, &items) {
+        let d = Diagnostic::new(Code::WriteFailed, format!("cannot write {err}")).with_help(
+            "check that the folder is writable; updraft wrote all of its files or none of them",
+        );
+        out.diagnostics(Some(&file), &[d], args.message_format)?;
+        return Ok(ExitStatus::Error);
     }
     for line in &output.summary {
         writeln!(

@@ -37,16 +37,15 @@ pub struct Args {
     pub schema: String,
 }
 
-/// A valid app name from a folder name: lowercase, hyphens, at most 24 characters.
+/// A valid app name from a folder name: lowercase, hyphens, at most
+/// [`crate::limits::APP_NAME_LENGTH`] characters (the `app-` prefix included).
 fn app_name(raw: &str) -> String {
     let mut name = crate::model::slug(raw);
-    name.truncate(24);
-    let name = name.trim_end_matches('-').to_string();
-    if name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        name
-    } else {
-        format!("app-{name}").trim_end_matches('-').to_string()
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name = format!("app-{name}");
     }
+    name.truncate(crate::limits::APP_NAME_LENGTH);
+    name.trim_end_matches('-').to_string()
 }
 
 /// Renders the scaffold.
@@ -129,6 +128,10 @@ mod tests {
             app_name("a-very-long-folder-name-for-an-app"),
             "a-very-long-folder-name"
         );
+        // The `app-` prefix counts towards the limit too.
+        let digits = app_name(&"1".repeat(30));
+        assert_eq!(digits.len(), crate::limits::APP_NAME_LENGTH);
+        assert!(digits.starts_with("app-1"));
     }
 
     #[test]

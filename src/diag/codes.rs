@@ -127,6 +127,8 @@ codes! {
     TemplateSizeLimit = "UD5004", "template-size-limit", Error, "a CloudFormation template body over 1 MB";
     ImageRequired = "UD5005", "image-required", Error, "a function without a container image on a target that runs only images";
     OutputDiffers = "UD5006", "output-differs", Error, "`compile --check`: the files on disk differ from what would be written";
+    // 6xxx: review
+    AccessWidens = "UD6001", "access-widens", Warning, "a change to the spec that grants more access than before (`diff-access`)";
     // 9xxx: internal
     WriteFailed = "UD9001", "write-failed", Error, "an output file could not be written";
     Internal = "UD9999", "internal-error", Error, "a bug in updraft";

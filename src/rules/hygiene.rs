@@ -55,7 +55,10 @@ pub fn table_without_pitr(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Ref::new(Kind::Table, &t.name),
             Diagnostic::new(Code::TableWithoutPitr, format!("table `{}` has no point-in-time recovery", t.name))
                 .with_label(t.point_in_time_recovery.span, "recovery off")
-                .with_help("remove `point_in_time_recovery: false`; restores to any second of the last 35 days cost little"),
+                .with_help(format!(
+                    "remove `point_in_time_recovery: false`; restores to any second of the last {} days cost little",
+                    crate::limits::DYNAMODB_PITR_DAYS
+                )),
         ));
     }
 }

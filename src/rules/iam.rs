@@ -4,6 +4,7 @@
 use super::{Context, Finding};
 use crate::access::catalogue::{self, ActionInfo};
 use crate::diag::{Code, Diagnostic};
+use crate::limits::{self, thousands};
 use crate::model::{Effect, Function, Kind, Ref, SecretStore, Setting, Statement};
 use crate::targets::aws;
 
@@ -258,11 +259,13 @@ pub fn policy_size(cx: &Context<'_>, policy: &crate::access::aws::Policy) -> usi
     serde_json::to_string(&doc).map_or(0, |s| s.len())
 }
 
-/// `UD4007`: IAM refuses a role whose inline policies exceed 10,240 characters.
+/// `UD4007`: IAM refuses a role whose inline policies exceed 10,240 characters
+/// ([`limits::IAM_ROLE_INLINE_POLICY_CHARS`]).
 pub fn policy_too_large(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let most = limits::IAM_ROLE_INLINE_POLICY_CHARS;
     for policy in cx.policies {
         let size = policy_size(cx, policy);
-        if size <= 10_240 {
+        if size <= most {
             continue;
         }
         let Some(f) = cx.model.function(&policy.function) else {
@@ -273,9 +276,10 @@ pub fn policy_too_large(cx: &Context<'_>, out: &mut Vec<Finding>) {
             Diagnostic::new(
                 Code::PolicyTooLarge,
                 format!(
-                    "the role of function `{}` needs a {}-character policy, over IAM's 10,240",
+                    "the role of function `{}` needs a {}-character policy, over IAM's {}",
                     f.name,
-                    thousands(size)
+                    thousands(size),
+                    thousands(most)
                 ),
             )
             .with_label(f.span, "too many grants for one role")
@@ -353,17 +357,4 @@ pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
             ));
         }
     }
-}
-
-/// `13007` → `13,007`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -2,6 +2,7 @@
 
 use super::{Context, Finding, Platform};
 use crate::diag::{Code, Diagnostic};
+use crate::limits;
 use crate::model::{Function, Kind, Ref, Trigger};
 
 fn me(f: &Function) -> Ref {
@@ -66,7 +67,13 @@ pub fn visibility_below_timeout(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )
             .with_label(event.span, "consumer runs longer than the message stays hidden");
             if q.visibility_timeout.span.is_empty() {
-                d = d.with_label(q.span, "default visibility timeout: 30s");
+                d = d.with_label(
+                    q.span,
+                    format!(
+                        "default visibility timeout: {}s",
+                        limits::SQS_DEFAULT_VISIBILITY_TIMEOUT_SECONDS
+                    ),
+                );
             } else {
                 d = d.with_label(q.visibility_timeout.span, "visibility timeout set here");
             }
@@ -83,10 +90,12 @@ pub fn visibility_below_timeout(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// `UD4103`: the HTTP gateway cuts requests off after 30 s.
+/// `UD4103`: the HTTP gateway cuts requests off after 30 s
+/// ([`limits::HTTP_API_INTEGRATION_TIMEOUT_SECONDS`]).
 pub fn http_timeout_over_gateway(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let most = limits::HTTP_API_INTEGRATION_TIMEOUT_SECONDS;
     for f in &cx.model.functions {
-        if f.timeout.value <= 30 {
+        if f.timeout.value <= most {
             continue;
         }
         if let Some(event) = f
@@ -97,7 +106,7 @@ pub fn http_timeout_over_gateway(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let mut d = Diagnostic::new(
                 Code::HttpTimeoutOverGateway,
                 format!(
-                    "function `{}` may run {}s, but its HTTP route times out after 30s",
+                    "function `{}` may run {}s, but its HTTP route times out after {most}s",
                     f.name, f.timeout.value
                 ),
             );
@@ -106,21 +115,23 @@ pub fn http_timeout_over_gateway(cx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             out.push(Finding::new(
                 me(f),
-                d.with_label(event.span, "the gateway answers 503 after 30s")
-                    .with_help(
-                        "keep HTTP handlers under 30s; hand long work to a queue and answer 202",
-                    ),
+                d.with_label(event.span, format!("the gateway answers 503 after {most}s"))
+                    .with_help(format!(
+                        "keep HTTP handlers under {most}s; hand long work to a queue and answer 202"
+                    )),
             ));
         }
     }
 }
 
-/// `UD4104`: Knative's default maximum request timeout is 600 s.
+/// `UD4104`: Knative's default maximum request timeout is 600 s
+/// ([`limits::KNATIVE_MAX_TIMEOUT_SECONDS`]).
 pub fn timeout_over_target_limit(cx: &Context<'_>, out: &mut Vec<Finding>) {
     if cx.platform != Platform::Knative {
         return;
     }
-    for f in cx.model.functions.iter().filter(|f| f.timeout.value > 600) {
+    let most = limits::KNATIVE_MAX_TIMEOUT_SECONDS;
+    for f in cx.model.functions.iter().filter(|f| f.timeout.value > most) {
         let span = if f.timeout.span.is_empty() {
             f.span
         } else {
@@ -130,10 +141,13 @@ pub fn timeout_over_target_limit(cx: &Context<'_>, out: &mut Vec<Finding>) {
             me(f),
             Diagnostic::new(
                 Code::TimeoutOverTargetLimit,
-                format!("function `{}` has a {}s timeout; Knative allows at most 600s", f.name, f.timeout.value),
+                format!("function `{}` has a {}s timeout; Knative allows at most {most}s", f.name, f.timeout.value),
             )
             .with_label(span, "over Knative's max-revision-timeout-seconds")
-            .with_help("lower the timeout to `10m` or less for the Knative target (a stage can override it)"),
+            .with_help(format!(
+                "lower the timeout to `{}` or less for the Knative target (a stage can override it)",
+                crate::spec::Duration(most)
+            )),
         ));
     }
 }

@@ -9,7 +9,20 @@ use read::{Map, Spanned, spec_enum, spec_struct};
 pub use values::{Duration, EnvValue, Event, Json, Schedule, Use};
 
 use crate::diag::Diagnostic;
+use crate::limits;
 use crate::syntax::Node;
+
+/// Makes an `env` mapping's schema accept only the names Lambda accepts: its pattern, and
+/// none of the names the runtime reserves.
+fn env_names(schema: &mut schemars::Schema) {
+    schema.insert(
+        "propertyNames".into(),
+        serde_json::json!({
+            "pattern": limits::LAMBDA_ENV_NAME_PATTERN,
+            "not": { "enum": limits::LAMBDA_RESERVED_ENV },
+        }),
+    );
+}
 
 spec_struct! {
     /// An updraft spec: one serverless app. Only `app` is required.
@@ -52,7 +65,7 @@ spec_struct! {
         /// Language runtime, for example `nodejs24.x`, `python3.12`, `java21`, `provided.al2023`.
         pub runtime: Option<Spanned<String>>,
         /// Memory in MB, 128 to 10240. More memory also gives more CPU.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Longest a single invocation may run, for example `10s` or `5m` (at most `15m`).
         pub timeout: Option<Spanned<Duration>>,
@@ -63,9 +76,10 @@ spec_struct! {
         /// How long logs are kept, in days, for example `14d` (one of the values CloudWatch Logs offers).
         pub log_retention: Option<Spanned<Duration>>,
         /// Temporary disk (`/tmp`) in MB, 512 to 10240.
-        #[schemars(range(min = 512, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables given to every function. Values may hold references such as `${tables.orders.name}`.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
     }
 }
@@ -77,7 +91,7 @@ spec_struct! {
         /// Runtime for every function in this stage.
         pub runtime: Option<Spanned<String>>,
         /// Memory in MB for every function in this stage.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Timeout for every function in this stage.
         pub timeout: Option<Spanned<Duration>>,
@@ -88,9 +102,10 @@ spec_struct! {
         /// Log retention for every function in this stage.
         pub log_retention: Option<Spanned<Duration>>,
         /// Temporary disk in MB for every function in this stage.
-        #[schemars(range(min = 512, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables added to (or replacing) the defaults in this stage.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
         /// Per-function overrides in this stage, by function name.
         pub functions: Map<StageFunction>,
@@ -102,11 +117,12 @@ spec_struct! {
     "a stage function override"
     pub struct StageFunction {
         /// Memory in MB.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Timeout.
         pub timeout: Option<Spanned<Duration>>,
         /// Environment variables added to (or replacing) the function's own.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
         /// Concurrent executions reserved for (and capped at) this function.
         pub reserved_concurrency: Option<Spanned<u32>>,
@@ -130,17 +146,18 @@ spec_struct! {
         /// Language runtime; default from `defaults.runtime`.
         pub runtime: Option<Spanned<String>>,
         /// Memory in MB, 128 to 10240.
-        #[schemars(range(min = 128, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_MEMORY_MB.min, max = limits::LAMBDA_MEMORY_MB.max))]
         pub memory: Option<Spanned<u32>>,
         /// Longest a single invocation may run, for example `30s`; at most `15m`.
         pub timeout: Option<Spanned<Duration>>,
         /// Processor architecture.
         pub architecture: Option<Spanned<Architecture>>,
         /// Temporary disk (`/tmp`) in MB, 512 to 10240.
-        #[schemars(range(min = 512, max = 10240))]
+        #[schemars(range(min = limits::LAMBDA_EPHEMERAL_STORAGE_MB.min, max = limits::LAMBDA_EPHEMERAL_STORAGE_MB.max))]
         pub ephemeral_storage: Option<Spanned<u32>>,
         /// Environment variables. Values may reference resources: `${tables.orders.name}`,
         /// `${queues.jobs.url}`, `${gateways.api.url}`, `${secrets.token.arn}`; write `$${` for a literal `${`.
+        #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
         /// Resources the function reaches, each with an access level: tables `read | write | read_write`,
         /// buckets `read | write | read_write | delete` (optionally `{ access, prefix }`), queues
@@ -150,7 +167,7 @@ spec_struct! {
         /// What triggers the function: `http`, `schedule`, `queue`, `topic`, `bucket`, `table`, `iot`.
         pub events: Vec<Spanned<Event>>,
         /// How many times a failed asynchronous invocation is retried, 0 to 2.
-        #[schemars(range(min = 0, max = 2))]
+        #[schemars(range(min = limits::LAMBDA_RETRIES.min, max = limits::LAMBDA_RETRIES.max))]
         pub retries: Option<Spanned<u32>>,
         /// A queue or topic that receives events the function failed to process asynchronously.
         pub dead_letter: Option<Spanned<String>>,
@@ -282,9 +299,11 @@ spec_struct! {
     /// Steady-state request rate and burst for a gateway.
     "throttle settings"
     pub struct Throttle {
-        /// Requests per second, sustained.
+        /// Requests per second, sustained: above 0, at most 10000.
+        #[schemars(range(max = limits::HTTP_API_THROTTLE_RATE_MAX), extend("exclusiveMinimum" = 0))]
         pub rate: Spanned<f64>,
-        /// Requests allowed in a burst.
+        /// Requests allowed in a burst, 0 to 5000.
+        #[schemars(range(min = limits::HTTP_API_THROTTLE_BURST.min, max = limits::HTTP_API_THROTTLE_BURST.max))]
         pub burst: Spanned<u32>,
     }
 }
@@ -403,9 +422,11 @@ spec_struct! {
     /// Provisioned capacity units.
     "capacity"
     pub struct Capacity {
-        /// Read capacity units.
+        /// Read capacity units, 1 to 40000.
+        #[schemars(range(min = limits::DYNAMODB_CAPACITY_UNITS.min, max = limits::DYNAMODB_CAPACITY_UNITS.max))]
         pub read: Spanned<u32>,
-        /// Write capacity units.
+        /// Write capacity units, 1 to 40000.
+        #[schemars(range(min = limits::DYNAMODB_CAPACITY_UNITS.min, max = limits::DYNAMODB_CAPACITY_UNITS.max))]
         pub write: Spanned<u32>,
     }
 }
@@ -437,7 +458,7 @@ spec_struct! {
         /// The queue that receives failed messages.
         pub queue: Spanned<String>,
         /// Receives before a message moves to the dead letter queue, 1 to 1000.
-        #[schemars(range(min = 1, max = 1000))]
+        #[schemars(range(min = limits::SQS_MAX_RECEIVES.min, max = limits::SQS_MAX_RECEIVES.max))]
         pub max_receives: Spanned<u32>,
     }
 }
@@ -547,7 +568,8 @@ spec_struct! {
         pub threshold: Spanned<f64>,
         /// Length of one evaluation period, for example `5m`; default `5m`.
         pub period: Option<Spanned<Duration>>,
-        /// Periods in a row over the threshold before the alarm fires; default 1.
+        /// Periods in a row over the threshold before the alarm fires, 1 to 100; default 1.
+        #[schemars(range(min = limits::ALARM_EVALUATION_PERIODS.min, max = limits::ALARM_EVALUATION_PERIODS.max))]
         pub evaluation_periods: Option<Spanned<u32>>,
         /// A topic notified when the alarm fires.
         pub notify: Option<Spanned<String>>,
@@ -615,7 +637,7 @@ spec_struct! {
         /// The queue.
         pub name: Spanned<String>,
         /// Messages per invocation, 1 to 10000; default 10.
-        #[schemars(range(min = 1, max = 10000))]
+        #[schemars(range(min = limits::SQS_BATCH_SIZE.min, max = limits::SQS_BATCH_SIZE.max))]
         pub batch_size: Option<Spanned<u32>>,
         /// How long to gather a batch, up to `5m`.
         pub window: Option<Spanned<Duration>>,
@@ -668,7 +690,7 @@ spec_struct! {
         /// Where a new consumer starts; default `latest`.
         pub starting_position: Option<Spanned<StartingPosition>>,
         /// Records per invocation, 1 to 10000; default 100.
-        #[schemars(range(min = 1, max = 10000))]
+        #[schemars(range(min = limits::DYNAMODB_STREAM_BATCH_SIZE.min, max = limits::DYNAMODB_STREAM_BATCH_SIZE.max))]
         pub batch_size: Option<Spanned<u32>>,
     }
 }

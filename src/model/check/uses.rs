@@ -1,0 +1,134 @@
+//! A function's `uses`: a declared resource, an access level it has, and for buckets a key
+//! prefix.
+
+use super::Checker;
+use crate::diag::{Code, Diagnostic, suggest};
+use crate::model::{Kind, Ref, Use};
+use crate::source::Span;
+use crate::spec;
+use crate::spec::read::Spanned;
+
+impl Checker {
+    pub(super) fn use_entry(
+        &mut self,
+        target: &Spanned<String>,
+        entry: &Spanned<spec::Use>,
+    ) -> Option<Use> {
+        let Some((kind, _)) = self.lookup(&target.value).copied() else {
+            self.unknown_use(target);
+            return None;
+        };
+        let access = entry.value.access.value;
+        if !kind.access_levels().contains(&access) {
+            self.invalid_access(target, entry, kind);
+            return None;
+        }
+        if let Some(prefix) = &entry.value.prefix {
+            self.use_prefix(target, prefix, kind)?;
+        }
+        let end = entry.span.end.max(target.span.end);
+        Some(Use {
+            resource: Ref::new(kind, target.value.clone()),
+            access,
+            prefix: entry.value.prefix.as_ref().map(|p| p.value.clone()),
+            span: Span {
+                start: target.span.start,
+                end,
+            },
+        })
+    }
+
+    fn unknown_use(&mut self, target: &Spanned<String>) {
+        let all: Vec<&str> = self
+            .names
+            .keys()
+            .filter(|(space, _)| *space == "resources")
+            .map(|(_, n)| n.as_str())
+            .collect();
+        let help = suggest(&target.value, all.iter().copied()).map_or_else(
+            || "declare it under `tables:`, `buckets:`, `queues:`, `topics:`, `functions:` or `secrets:`".to_string(),
+            |c| format!("did you mean `{c}`?"),
+        );
+        self.error(
+            Diagnostic::new(
+                Code::UnknownResource,
+                format!("uses unknown resource `{}`", target.value),
+            )
+            .with_label(target.span, "not declared anywhere in the spec")
+            .with_help(help),
+        );
+    }
+
+    fn invalid_access(&mut self, target: &Spanned<String>, entry: &Spanned<spec::Use>, kind: Kind) {
+        let access = entry.value.access.value;
+        let levels = kind.access_levels();
+        let help = if levels.is_empty() {
+            format!(
+                "a {} cannot be used directly; reference it in `env` instead (for example `${{{}.{}.url}}`)",
+                kind.noun(),
+                kind.section(),
+                target.value
+            )
+        } else {
+            let names: Vec<&str> = levels.iter().map(|l| l.as_str()).collect();
+            format!(
+                "a {} takes {}",
+                kind.noun(),
+                crate::spec::read::list(&names)
+            )
+        };
+        self.error(
+            Diagnostic::new(
+                Code::AccessNotValid,
+                format!(
+                    "`{access}` is not an access level of {} `{}`",
+                    kind.noun(),
+                    target.value
+                ),
+            )
+            .with_label(
+                entry.value.access.span,
+                format!("not valid for a {}", kind.noun()),
+            )
+            .with_help(help),
+        );
+    }
+
+    /// Checks a key prefix: buckets only, no leading `/`, no wildcards.
+    fn use_prefix(
+        &mut self,
+        target: &Spanned<String>,
+        prefix: &Spanned<String>,
+        kind: Kind,
+    ) -> Option<()> {
+        if kind != Kind::Bucket {
+            self.error(
+                Diagnostic::new(
+                    Code::PrefixNotAllowed,
+                    format!(
+                        "`prefix` applies to buckets; `{}` is a {}",
+                        target.value,
+                        kind.noun()
+                    ),
+                )
+                .with_label(prefix.span, "only bucket keys have prefixes")
+                .with_help("remove `prefix`"),
+            );
+            return None;
+        }
+        if prefix.value.is_empty() || prefix.value.starts_with('/') || prefix.value.contains('*') {
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("`{}` is not a key prefix", prefix.value),
+                )
+                .with_label(prefix.span, "expected a prefix such as `thumbs/`")
+                .with_help(
+                    "write the start of the object keys, without a leading `/` or wildcards",
+                ),
+            );
+            return None;
+        }
+        Some(())
+    }
+}
