@@ -30,14 +30,14 @@ pub fn content_hash(text: &str) -> String {
     format!("{:08x}", fnv64(text.as_bytes()) >> 32)
 }
 
-/// A name of at most 64 characters: a long one keeps a readable start and a hash of the
-/// whole.
+/// A name of at most `max` characters (at least 9): a long one keeps a readable start and a
+/// hash of the whole. Names are ASCII, so byte indexes are character boundaries.
 #[must_use]
-pub fn bounded_name(name: String) -> String {
-    if name.len() <= 64 {
+pub fn bounded_name(name: String, max: usize) -> String {
+    if name.len() <= max {
         return name;
     }
-    format!("{}-{:08x}", &name[..55], fnv32(name.as_bytes()))
+    format!("{}-{:08x}", &name[..max - 9], fnv32(name.as_bytes()))
 }
 
 /// A logical id from a spec name: `make-thumbnail` + `Function` → `MakeThumbnailFunction`.
@@ -96,6 +96,6 @@ mod tests {
         assert_eq!(fnv32(b"a"), 0xe40c_292c);
         assert_eq!(fnv64(b"a"), 0xaf63_dc4c_8601_ec8c);
         let long = "x".repeat(80);
-        assert_eq!(bounded_name(long).len(), 64);
+        assert_eq!(bounded_name(long, 64).len(), 64);
     }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::access::aws::Policy;
 use crate::diag::{Code as DiagCode, Diagnostic};
+use crate::limits;
 use crate::model::{
     AlarmMetric, Architecture, AuthKind, Billing, BucketChange, CodeSource, Cors, Function, Index,
     KeyType, Kind, Model, Projection, Ref, SecretStore, StartingPosition, StreamView, Trigger,
@@ -928,7 +929,11 @@ fn event<'m>(
                 kind: "AWS_PROXY",
                 method: "POST",
                 payload_format: "2.0",
-                timeout_ms: f.timeout.value.min(30) * 1000,
+                timeout_ms: f
+                    .timeout
+                    .value
+                    .min(limits::HTTP_API_INTEGRATION_TIMEOUT_SECONDS)
+                    * 1000,
             });
             // The permission names the exact route: `<api>/<stage>/<METHOD>/<path>`.
             let route_path = if method == "ANY" {
@@ -978,6 +983,7 @@ fn event<'m>(
                 None => {
                     let name = bounded_name(
                         format!("{physical}--schedule-{}", index + 1).replace("--", "-"),
+                        limits::EVENTBRIDGE_RULE_NAME_LENGTH,
                     );
                     if let Some(queue) = dead_letter {
                         deliveries

@@ -29,9 +29,9 @@ use crate::targets::plan::{self, Issuer, Plan};
 use template::{Parameter, Resource, Template, get_att, logical_id, reference};
 
 /// CloudFormation's per-template limits.
-pub const MAX_RESOURCES: usize = 500;
-pub const MAX_OUTPUTS: usize = 200;
-pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_RESOURCES: usize = crate::limits::CLOUDFORMATION_MAX_RESOURCES;
+pub const MAX_OUTPUTS: usize = crate::limits::CLOUDFORMATION_MAX_OUTPUTS;
+pub const MAX_PARAMETERS: usize = crate::limits::CLOUDFORMATION_MAX_PARAMETERS;
 pub const MAX_BODY_BYTES: usize = 1_000_000;
 
 /// When to split the app into nested stacks.

@@ -649,7 +649,11 @@ pub(crate) fn trust_policy(service: &str) -> Expr {
 /// A `name_prefix` from a physical name: IAM and EventBridge add 26 characters to it, and
 /// allow 64 in all.
 pub(crate) fn name_prefix(physical: &str) -> String {
-    let head: String = physical.chars().take(37).collect();
+    use crate::limits::{IAM_ROLE_NAME_LENGTH, NAME_PREFIX_SUFFIX_LENGTH};
+    let head: String = physical
+        .chars()
+        .take(IAM_ROLE_NAME_LENGTH - NAME_PREFIX_SUFFIX_LENGTH - 1)
+        .collect();
     format!("{}-", head.trim_end_matches('-'))
 }
 
