@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod completions;
 mod cost;
 mod diff_access;
 mod explain;
@@ -88,6 +89,8 @@ pub enum Command {
     Schema(schema::Args),
     Explain(explain::Args),
     Init(init::Args),
+    Completions(completions::Args),
+    Man(completions::ManArgs),
 }
 
 /// Runs a parsed command line.
@@ -113,6 +116,8 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
         Command::Schema(args) => schema::run(args, out),
         Command::Explain(args) => explain::run(args, out),
         Command::Init(args) => init::run(args, out),
+        Command::Completions(args) => completions::run(args, out),
+        Command::Man(args) => completions::man(args, out),
     };
     match status {
         Ok(status) => status,
@@ -174,6 +179,9 @@ pub const DEFAULT_SPEC: &str = "updraft.yaml";
 /// # Errors
 /// A diagnostic when the file is missing, unreadable, too large or not UTF-8.
 pub fn read_spec(path: &Path, limits: crate::syntax::Limits) -> Result<SourceFile, Diagnostic> {
+    if path == Path::new("-") {
+        return read_stdin(limits);
+    }
     let name = path.display().to_string();
     let unreadable = |err: &io::Error| {
         let help = match err.kind() {
@@ -219,10 +227,32 @@ pub fn read_spec(path: &Path, limits: crate::syntax::Limits) -> Result<SourceFil
     crate::syntax::decode(&name, bytes)
 }
 
+/// Reads a spec from standard input (`-`), under the same size limit as a file.
+fn read_stdin(limits: crate::syntax::Limits) -> Result<SourceFile, Diagnostic> {
+    let name = "<stdin>";
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(limits.max_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| {
+            Diagnostic::new(Code::UnreadableFile, format!("cannot read {name}: {err}"))
+                .with_help("pipe the spec in, or pass its path")
+        })?;
+    if bytes.len() > limits.max_bytes {
+        return Err(Diagnostic::new(
+            Code::InputOverBudget,
+            format!("{name} is over the limit of {} bytes", limits.max_bytes),
+        )
+        .with_help("a spec is a short description of an app; is this the right input?"));
+    }
+    crate::syntax::decode(name, bytes)
+}
+
 /// The spec argument shared by the commands that read one.
 #[derive(Debug, clap::Args)]
 pub struct SpecArgs {
-    /// The spec file.
+    /// The spec file (`-`: standard input).
     #[arg(default_value = DEFAULT_SPEC, value_name = "SPEC")]
     pub spec: PathBuf,
     /// Apply the overrides of this stage (declared under `stages:`).
