@@ -13,6 +13,7 @@ pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod limits;
+pub mod lsp;
 pub mod model;
 pub mod package;
 pub mod rules;

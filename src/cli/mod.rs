@@ -11,6 +11,7 @@ mod explain_access;
 mod graph;
 mod init;
 mod lint;
+mod lsp;
 mod schema;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -90,6 +91,7 @@ pub enum Command {
     Explain(explain::Args),
     Init(init::Args),
     Completions(completions::Args),
+    Lsp(lsp::Args),
     Man(completions::ManArgs),
 }
 
@@ -117,6 +119,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
         Command::Explain(args) => explain::run(args, out),
         Command::Init(args) => init::run(args, out),
         Command::Completions(args) => completions::run(args, out),
+        Command::Lsp(args) => lsp::run(args, out),
         Command::Man(args) => completions::man(args, out),
     };
     match status {
