@@ -91,6 +91,7 @@ codes! {
     PrefixNotAllowed = "UD2009", "prefix-not-allowed", Error, "a `prefix` on a resource that is not a bucket";
     StreamNotEnabled = "UD2010", "stream-not-enabled", Error, "a table event on a table without a stream";
     UnknownAlarmTarget = "UD2011", "unknown-alarm-target", Error, "an alarm that names an undeclared function, queue or topic";
+    OverlappingBucketEvents = "UD2012", "overlapping-bucket-events", Error, "two events for the same change on one bucket whose key filters overlap";
     // 3xxx: permissions
     InvalidStatement = "UD3001", "invalid-statement", Error, "a raw permission statement that is not a valid IAM statement";
     // 40xx: lint, IAM

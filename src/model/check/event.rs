@@ -21,12 +21,7 @@ impl Checker {
             spec::Event::Schedule(s) => self.schedule_event(s)?,
             spec::Event::Queue(q) => self.queue_event(q, sections)?,
             spec::Event::Topic(t) => self.topic_event(t, sections.spec)?,
-            spec::Event::Bucket(b) => Trigger::Bucket {
-                bucket: self.resolve(&b.name, Kind::Bucket, Code::UnknownEventSource)?,
-                on: b.on.value,
-                prefix: b.prefix.as_ref().map(|p| p.value.clone()),
-                suffix: b.suffix.as_ref().map(|s| s.value.clone()),
-            },
+            spec::Event::Bucket(b) => self.bucket_event(b, event.span)?,
             spec::Event::Table(t) => self.table_event(t, sections)?,
             spec::Event::Iot(iot) => self.iot_event(iot, event.span)?,
         };
@@ -224,6 +219,46 @@ impl Checker {
         Some(Trigger::Topic { topic, filter })
     }
 
+    /// A bucket event, refused when it overlaps one declared before it: S3 takes no two
+    /// notifications of one bucket for the same change whose key filters overlap.
+    fn bucket_event(&mut self, b: &spec::BucketEvent, span: Span) -> Option<Trigger> {
+        let bucket = self.resolve(&b.name, Kind::Bucket, Code::UnknownEventSource)?;
+        let seen = BucketEventSeen {
+            bucket: bucket.clone(),
+            on: b.on.value,
+            prefix: b.prefix.as_ref().map(|p| p.value.clone()),
+            suffix: b.suffix.as_ref().map(|s| s.value.clone()),
+            span,
+        };
+        if let Some(first) = self.bucket_events.iter().find(|e| e.overlaps(&seen)) {
+            let change = b.on.value.as_str();
+            let filter = |e: &BucketEventSeen| match (&e.prefix, &e.suffix) {
+                (None, None) => "every key".to_string(),
+                (Some(p), None) => format!("keys starting `{p}`"),
+                (None, Some(s)) => format!("keys ending `{s}`"),
+                (Some(p), Some(s)) => format!("keys starting `{p}` and ending `{s}`"),
+            };
+            let diagnostic = Diagnostic::new(
+                Code::OverlappingBucketEvents,
+                format!("two `{change}` events on bucket `{bucket}` match overlapping keys"),
+            )
+            .with_label(span, format!("{}: overlaps the first", filter(&seen)))
+            .with_label(first.span, format!("{}: first declared here", filter(first)))
+            .with_help(
+                "S3 refuses two notifications for the same change when one prefix starts the other and one suffix ends the other (a missing filter matches every key): give them disjoint prefixes or suffixes, or trigger one function",
+            );
+            self.error(diagnostic);
+            return None;
+        }
+        self.bucket_events.push(seen);
+        Some(Trigger::Bucket {
+            bucket,
+            on: b.on.value,
+            prefix: b.prefix.as_ref().map(|p| p.value.clone()),
+            suffix: b.suffix.as_ref().map(|s| s.value.clone()),
+        })
+    }
+
     fn table_event(&mut self, t: &spec::TableEvent, sections: &Sections<'_>) -> Option<Trigger> {
         let table = self.resolve(&t.name, Kind::Table, Code::UnknownEventSource)?;
         if crate::model::find(sections.tables, &table, |x| &x.name)
@@ -313,5 +348,34 @@ impl Checker {
                 None
             }
         }
+    }
+}
+
+/// A bucket event already declared, to find overlapping ones.
+pub(super) struct BucketEventSeen {
+    bucket: String,
+    on: spec::BucketChange,
+    prefix: Option<String>,
+    suffix: Option<String>,
+    span: Span,
+}
+
+impl BucketEventSeen {
+    /// Whether S3 would call the two notifications overlapping: same bucket and change,
+    /// and some key matches both filters (one prefix starts the other, one suffix ends the
+    /// other; a missing filter is the empty one).
+    fn overlaps(&self, other: &BucketEventSeen) -> bool {
+        let prefixes = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
+        let suffixes = |a: &str, b: &str| a.ends_with(b) || b.ends_with(a);
+        self.bucket == other.bucket
+            && self.on == other.on
+            && prefixes(
+                self.prefix.as_deref().unwrap_or(""),
+                other.prefix.as_deref().unwrap_or(""),
+            )
+            && suffixes(
+                self.suffix.as_deref().unwrap_or(""),
+                other.suffix.as_deref().unwrap_or(""),
+            )
     }
 }

@@ -54,6 +54,8 @@ struct Checker {
     auth_kinds: BTreeMap<String, AuthKind>,
     /// (code, primary span) of every problem reported, to report each once.
     reported: BTreeSet<(Code, Span)>,
+    /// Every bucket event declared so far, to refuse overlapping ones.
+    bucket_events: Vec<event::BucketEventSeen>,
 }
 
 pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnostic>> {
@@ -66,6 +68,7 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
             .map(|(n, a)| (n.value.clone(), a.kind.value))
             .collect(),
         reported: BTreeSet::new(),
+        bucket_events: Vec::new(),
     };
     cx.declare_all(spec);
     let stage = cx.chosen_stage(spec, options);
