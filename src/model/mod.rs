@@ -402,6 +402,33 @@ pub enum Trigger {
     },
 }
 
+/// The gateway's catch-all route, for requests that no other route matches. The model
+/// keeps it as method `ANY` and this path; [`route_key`] and [`route_arn_part`] write it.
+pub const DEFAULT_ROUTE: &str = "$default";
+
+/// A route as API Gateway keys it: `METHOD /path`, or `$default`.
+#[must_use]
+pub fn route_key(method: &str, path: &str) -> String {
+    if path == DEFAULT_ROUTE {
+        path.to_string()
+    } else {
+        format!("{method} {path}")
+    }
+}
+
+/// The route's part of the execute-api ARN a permission names (after `<api>/<stage>/`):
+/// `GET/path`, `*/path` for `ANY`, or `$default`.
+#[must_use]
+pub fn route_arn_part(method: &str, path: &str) -> String {
+    if path == DEFAULT_ROUTE {
+        path.to_string()
+    } else if method == "ANY" {
+        format!("*{path}")
+    } else {
+        format!("{method}{path}")
+    }
+}
+
 impl Trigger {
     /// The resource the event comes from, if it is one the app declares.
     #[must_use]

@@ -245,7 +245,7 @@ pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 me(f),
                 Diagnostic::new(
                     Code::WriteRouteWithoutAuth,
-                    format!("`{method} {path}` on gateway `{gateway}` (function `{}`) changes data and anyone can call it", f.name),
+                    format!("`{}` on gateway `{gateway}` (function `{}`) changes data and anyone can call it", crate::model::route_key(method, path), f.name),
                 )
                 .with_label(event.span, if explicit { "marked `public: true`" } else { "no auth on this route or its gateway" })
                 .with_help(help),

@@ -610,7 +610,8 @@ spec_struct! {
     pub struct HttpEvent {
         /// The gateway; may be left out when the app has exactly one.
         pub gateway: Option<Spanned<String>>,
-        /// Method and path, for example `GET /photos/{id}`; `ANY` matches every method.
+        /// Method and path, for example `GET /jobs/{job-id}`; `ANY` matches every method, and
+        /// `$default` every request that no other route matches.
         pub route: Spanned<String>,
         /// The auth for this route; default: the gateway's `default_auth`.
         pub auth: Option<Spanned<String>>,

@@ -184,7 +184,7 @@ fn http(
     }
     let mut route = json!({
         "ApiId": reference(&api),
-        "RouteKey": format!("{method} {path}"),
+        "RouteKey": crate::model::route_key(method, path),
         "Target": template::sub(format!("integrations/${{{integration}}}")),
         "AuthorizationType": if auth.is_some() { "JWT" } else { "NONE" },
     });
@@ -196,11 +196,7 @@ fn http(
         Resource::new("AWS::ApiGatewayV2::Route", route),
     );
     // The permission names the exact route: `<api>/<stage>/<METHOD>/<path>`.
-    let route_path = if method == "ANY" {
-        format!("*{path}")
-    } else {
-        format!("{method}{path}")
-    };
+    let route_path = crate::model::route_arn_part(method, path);
     let source = template::sub(format!(
         "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/*/{}",
         sub_literal(&route_path)

@@ -246,7 +246,7 @@ fn routes(b: &Builder<'_>, f: &Function) -> (Vec<Value>, bool) {
             continue;
         };
         routes
-            .push(json!({ "gateway": gateway, "route": format!("{method} {path}"), "auth": auth }));
+            .push(json!({ "gateway": gateway, "route": crate::model::route_key(method, path), "auth": auth }));
         let policies = b
             .model
             .gateway(gateway)

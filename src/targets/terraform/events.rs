@@ -38,7 +38,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                     let mut route = Body::new();
                     route
                         .attr("api_id", b.of(Kind::Gateway, gateway, "id"))
-                        .attr("route_key", format!("{method} {path}"))
+                        .attr("route_key", crate::model::route_key(method, path))
                         .attr(
                             "target",
                             Expr::Template(vec![
@@ -65,11 +65,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                     }
                     b.resource("aws_apigatewayv2_route", &wanted, route);
                     // The permission names the exact route: `<api>/<stage>/<METHOD>/<path>`.
-                    let route_path = if method == "ANY" {
-                        format!("*{path}")
-                    } else {
-                        format!("{method}{path}")
-                    };
+                    let route_path = crate::model::route_arn_part(method, path);
                     let source = Expr::Template(vec![
                         Part::Interp(b.of(Kind::Gateway, gateway, "execution_arn")),
                         Part::Lit(format!("/*/{route_path}")),
