@@ -403,6 +403,9 @@ impl Checker {
                 .and_then(|q| q.fifo.as_ref())
                 .is_some_and(|f| f.value)
         };
+        if self.colliding.contains(&d.value) {
+            return None;
+        }
         match self.lookup(&d.value) {
             Some((Kind::Queue, _)) if fifo(&d.value) => {
                 self.error(

@@ -54,6 +54,8 @@ struct Checker {
     auth_kinds: BTreeMap<String, AuthKind>,
     /// (code, primary span) of every problem reported, to report each once.
     reported: BTreeSet<(Code, Span)>,
+    /// Names declared twice (reported once, UD2008): references to them are not reported.
+    colliding: BTreeSet<String>,
     /// Every bucket event declared so far, to refuse overlapping ones.
     bucket_events: Vec<event::BucketEventSeen>,
 }
@@ -68,6 +70,7 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
             .map(|(n, a)| (n.value.clone(), a.kind.value))
             .collect(),
         reported: BTreeSet::new(),
+        colliding: BTreeSet::new(),
         bucket_events: Vec::new(),
     };
     cx.declare_all(spec);
