@@ -332,6 +332,13 @@ fn init_writes_a_valid_spec_once() {
     );
     let spec = dir.join("updraft.yaml").display().to_string();
     assert_eq!(updraft(&["check", &spec]).0, ExitStatus::Success);
+    // The scaffold compiles for every AWS target (its runtime once failed on Terraform);
+    // Knative runs container images only, which a scaffold cannot name.
+    for target in ["cloudformation", "terraform"] {
+        let out = dir.join(format!("build-{target}")).display().to_string();
+        let (status, _, err) = updraft(&["compile", "--target", target, "--out", &out, &spec]);
+        assert_eq!(status, ExitStatus::Success, "{target}: {err}");
+    }
     assert_eq!(
         updraft(&["init", &d]).0,
         ExitStatus::Error,
