@@ -4,7 +4,7 @@
 
 mod common;
 
-use updraft::diag::{Code, render};
+use updraft::diag::{Code, Severity, render};
 use updraft::rules::Platform;
 
 #[test]
@@ -77,4 +77,38 @@ fn every_rule_fires_on_bad_and_not_on_ok() {
             "rule {code} has no fixture in tests/fixtures/lint/"
         );
     }
+}
+
+/// UD4106: a stream handler writing its own table is a warning (idempotent, conditional
+/// writes end the loop); a bucket loop stays an error; `lint: { deny: [...] }` still wins.
+#[test]
+fn table_stream_loops_warn_and_bucket_loops_fail() {
+    let fixture = common::load(&common::root().join("tests/fixtures/lint/UD4106.yaml"));
+    let report = common::compilation(&fixture.file, None).lint(Platform::Aws);
+    let severity = |name: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.diagnostic.code == Code::RecursionLoop && f.resource.name == name)
+            .map(|f| f.diagnostic.severity)
+            .unwrap_or_else(|| panic!("no UD4106 on `{name}`"))
+    };
+    assert_eq!(severity("bad-stream-writer"), Severity::Warning);
+    assert_eq!(severity("bad-thumbnail"), Severity::Error);
+    assert_eq!(severity("bad-loop-via-queue-and-topic"), Severity::Error);
+    let denied = updraft::source::SourceFile::new(
+        "denied.yaml",
+        format!(
+            "{}lint: {{ deny: [recursion-loop] }}\n",
+            fixture.file.text()
+        ),
+    );
+    let report = common::compilation(&denied, None).lint(Platform::Aws);
+    assert!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.diagnostic.code == Code::RecursionLoop)
+            .all(|f| f.diagnostic.severity == Severity::Error)
+    );
 }

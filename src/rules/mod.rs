@@ -142,12 +142,14 @@ pub fn run(cx: &Context<'_>) -> Report {
         if settings.allow.contains(code) {
             continue;
         }
+        // The spec's `lint:` section decides; else the rule's own (its code's default, or
+        // lower for a case the rule knows is often intended, like a table stream loop).
         let severity = if settings.deny.contains(code) {
-            Severity::Error
+            Some(Severity::Error)
         } else if settings.warn.contains(code) {
-            Severity::Warning
+            Some(Severity::Warning)
         } else {
-            code.default_severity()
+            None
         };
         let mut findings = Vec::new();
         rule(cx, &mut findings);
@@ -164,6 +166,7 @@ pub fn run(cx: &Context<'_>) -> Report {
                 suppressed += 1;
                 continue;
             }
+            let severity = severity.unwrap_or(finding.diagnostic.severity);
             kept.push(Finding {
                 diagnostic: finding.diagnostic.with_severity(severity),
                 ..finding

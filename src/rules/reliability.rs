@@ -1,7 +1,7 @@
 //! Serverless reliability rules (UD41xx).
 
 use super::{Context, Finding, Platform};
-use crate::diag::{Code, Diagnostic};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::limits;
 use crate::model::{Function, Kind, Ref, Trigger};
 
@@ -200,6 +200,13 @@ pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(f) = cx.model.function(first) else {
             continue;
         };
+        // A stream handler that writes its own table is a common DynamoDB pattern: it loops
+        // only when a write changes an item unconditionally. Loops through tables alone
+        // are warnings; a bucket, queue or topic loop runs until someone stops it.
+        let tables_only = l
+            .hops
+            .iter()
+            .all(|(_, _, h)| h.resource.kind == Kind::Table);
         let mut d = Diagnostic::new(
             Code::RecursionLoop,
             format!("recursion loop: {}", path.join(", ")),
@@ -208,11 +215,20 @@ pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if hop.trigger != hop.write {
             d = d.with_label(hop.trigger, "and is triggered here");
         }
-        out.push(Finding::new(
-            me(f),
-            d.with_help("write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource"),
-        )
-            .related_all(l.functions.iter().map(|name| Ref::new(Kind::Function, name))));
+        let d = if tables_only {
+            d.with_severity(Severity::Warning).with_help(
+                "each write re-triggers the stream: make the writes idempotent and conditional (a `ConditionExpression` that skips items already processed, or a version attribute), or write to another table; suppress with that reason once they are",
+            )
+        } else {
+            d.with_help("write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource")
+        };
+        out.push(
+            Finding::new(me(f), d).related_all(
+                l.functions
+                    .iter()
+                    .map(|name| Ref::new(Kind::Function, name)),
+            ),
+        );
     }
 }
 
