@@ -78,8 +78,15 @@ impl Checker {
         spec: &spec::Spec,
         routes: &mut Routes,
     ) -> Option<Trigger> {
-        let gateway = self.route_gateway(http, span, spec)?;
-        let (method, path) = self.route(&http.route)?;
+        // Each part is checked even when another is wrong: every mistake in one run.
+        let gateway = self.route_gateway(http, span, spec);
+        let route = self.route(&http.route);
+        let (Some(gateway), Some((method, path))) = (gateway, route) else {
+            if let Some(a) = &http.auth {
+                self.resolve(a, Kind::Auth, Code::UnknownAuth);
+            }
+            return None;
+        };
         let public = http.public.as_ref().is_some_and(|p| p.value);
         let auth = match (&http.auth, public) {
             (Some(a), true) => {
@@ -129,15 +136,22 @@ impl Checker {
             s.timezone.as_ref().map(|t| t.value.as_str()),
         ) {
             Ok(schedule) => Some(Trigger::Schedule(schedule)),
-            Err((message, help)) => {
+            Err((message, help, part)) => {
                 let span = if message.contains("time zone") {
                     s.timezone.as_ref().map_or(s.expression.span, |t| t.span)
                 } else {
-                    s.expression.span
+                    part.map_or(s.expression.span, |p| {
+                        super::part_span(&s.expression.value, s.expression.span, p)
+                    })
+                };
+                let label = if part.is_some() {
+                    "this part is wrong"
+                } else {
+                    "invalid schedule"
                 };
                 self.error(
                     Diagnostic::new(Code::InvalidSchedule, message)
-                        .with_label(span, "invalid schedule")
+                        .with_label(span, label)
                         .with_help(help),
                 );
                 None
@@ -146,8 +160,11 @@ impl Checker {
     }
 
     fn queue_event(&mut self, q: &spec::QueueEvent, sections: &Sections<'_>) -> Option<Trigger> {
-        let queue = self.resolve(&q.name, Kind::Queue, Code::UnknownEventSource)?;
-        let fifo = crate::model::find(sections.queues, &queue, |x| &x.name).is_some_and(|x| x.fifo);
+        // An unknown queue is reported, and the event's other values are still checked.
+        let queue = self.resolve(&q.name, Kind::Queue, Code::UnknownEventSource);
+        let fifo = queue.as_ref().is_some_and(|queue| {
+            crate::model::find(sections.queues, queue, |x| &x.name).is_some_and(|x| x.fifo)
+        });
         let batch_sizes = if fifo {
             limits::SQS_FIFO_BATCH_SIZE
         } else {
@@ -168,7 +185,7 @@ impl Checker {
                 Code::OutOfRange,
             )
         });
-        if let (true, Some(w)) = (fifo, &q.window) {
+        if let (true, Some(w), Some(queue)) = (fifo, &q.window, &queue) {
             self.error(
                 Diagnostic::new(Code::ConflictingKeys, format!("queue `{queue}` is FIFO, and FIFO queue events take no batching window"))
                     .with_label(w.span, "not supported for FIFO queues")
@@ -176,7 +193,10 @@ impl Checker {
             );
         }
         let most = limits::SQS_BATCH_WITHOUT_WINDOW;
-        if batch_size > most && window.unwrap_or(0) == 0 {
+        // A window given but out of range is reported already; only a missing or zero one is
+        // this problem.
+        let no_window = q.window.as_ref().is_none_or(|w| w.value.seconds() == 0);
+        if batch_size > most && no_window {
             let span = q.batch_size.as_ref().map_or(q.name.span, |b| b.span);
             self.error(
                 Diagnostic::new(
@@ -190,7 +210,7 @@ impl Checker {
             );
         }
         Some(Trigger::Queue {
-            queue,
+            queue: queue?,
             batch_size,
             window,
         })
@@ -260,9 +280,10 @@ impl Checker {
     }
 
     fn table_event(&mut self, t: &spec::TableEvent, sections: &Sections<'_>) -> Option<Trigger> {
-        let table = self.resolve(&t.name, Kind::Table, Code::UnknownEventSource)?;
-        if crate::model::find(sections.tables, &table, |x| &x.name)
-            .is_some_and(|x| x.stream.is_none())
+        let table = self.resolve(&t.name, Kind::Table, Code::UnknownEventSource);
+        if let Some(table) = &table
+            && crate::model::find(sections.tables, table, |x| &x.name)
+                .is_some_and(|x| x.stream.is_none())
         {
             self.error(
                 Diagnostic::new(
@@ -289,7 +310,7 @@ impl Checker {
             );
         }
         Some(Trigger::Table {
-            table,
+            table: table?,
             starting_position: t
                 .starting_position
                 .as_ref()

@@ -424,7 +424,7 @@ impl Checker {
                 .and_then(|q| q.fifo.as_ref())
                 .is_some_and(|f| f.value)
         };
-        if self.colliding.contains(&d.value) {
+        if self.colliding.contains(&d.value) || self.under_misspelt(&d.value, None) {
             return None;
         }
         match self.lookup(&d.value) {

@@ -54,6 +54,8 @@ struct Checker {
     auth_kinds: BTreeMap<String, AuthKind>,
     /// (code, primary span) of every problem reported, to report each once.
     reported: BTreeSet<(Code, Span)>,
+    /// Misspelt sections (`tabels:`), already reported as unknown keys.
+    misspelt: Vec<super::Misspelt>,
     /// Names declared twice (reported once, UD2008): references to them are not reported.
     colliding: BTreeSet<String>,
     /// Every bucket event declared so far, to refuse overlapping ones.
@@ -70,6 +72,7 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
             .map(|(n, a)| (n.value.clone(), a.kind.value))
             .collect(),
         reported: BTreeSet::new(),
+        misspelt: options.misspelt.clone(),
         colliding: BTreeSet::new(),
         bucket_events: Vec::new(),
     };
@@ -153,6 +156,34 @@ impl Layers<'_> {
             .or_else(|| self.stage.and_then(&stage))
             .or_else(|| self.defaults.and_then(&defaults))
             .map(|s| Setting::new(s.value.clone(), s.span))
+    }
+}
+
+/// The span of `part`, a slice of `text`, inside the scalar at `span` that holds `text`:
+/// exact for a plain scalar or a quoted one without escapes, else the whole scalar (a label
+/// then still points at the right value).
+fn part_span(text: &str, span: Span, part: &str) -> Span {
+    let offset = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    if offset
+        .checked_add(part.len())
+        .is_none_or(|end| end > text.len())
+    {
+        return span;
+    }
+    let width = span.end.saturating_sub(span.start) as usize;
+    let lead = if width == text.len() {
+        0
+    } else if width == text.len() + 2 {
+        1
+    } else {
+        return span;
+    };
+    let (Ok(start), Ok(len)) = (u32::try_from(lead + offset), u32::try_from(part.len())) else {
+        return span;
+    };
+    Span {
+        start: span.start + start,
+        end: span.start + start + len,
     }
 }
 

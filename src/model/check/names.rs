@@ -156,7 +156,7 @@ impl Checker {
     /// Reports a name that is not declared as `kind`, with the closest declared name; a
     /// name declared twice is already reported (UD2008) and is not reported again.
     pub(super) fn unknown(&mut self, name: &Spanned<String>, what: &str, code: Code, kind: Kind) {
-        if self.colliding.contains(&name.value) {
+        if self.colliding.contains(&name.value) || self.under_misspelt(&name.value, Some(kind)) {
             return;
         }
         let candidates = self.names_of(|k| k == kind);
@@ -164,7 +164,13 @@ impl Checker {
             Some(close) => format!("did you mean `{close}`?"),
             None => match self.lookup(&name.value) {
                 Some((other, _)) => format!("`{}` is a {}, not a {what}", name.value, other.noun()),
-                None if candidates.is_empty() => format!("declare it under `{}:`", kind.section()),
+                None if candidates.is_empty() => match self.misspelt_key(kind) {
+                    Some(key) => format!(
+                        "declare it under `{}:` (the spec has `{key}:`, which is misspelt)",
+                        kind.section()
+                    ),
+                    None => format!("declare it under `{}:`", kind.section()),
+                },
                 None => format!(
                     "declared {}s: {}",
                     kind.noun(),
@@ -177,6 +183,22 @@ impl Checker {
                 .with_label(name.span, format!("no {what} has this name"))
                 .with_help(help),
         );
+    }
+
+    /// Whether `name` is declared under a misspelt section (of `kind`, or of any kind):
+    /// the unknown key is reported, and a report of the name would only repeat it.
+    pub(super) fn under_misspelt(&self, name: &str, kind: Option<Kind>) -> bool {
+        self.misspelt
+            .iter()
+            .any(|m| kind.is_none_or(|k| k == m.kind) && m.names.iter().any(|n| n == name))
+    }
+
+    /// The misspelt key of a section, if the spec has one.
+    fn misspelt_key(&self, kind: Kind) -> Option<&str> {
+        self.misspelt
+            .iter()
+            .find(|m| m.kind == kind)
+            .map(|m| m.key.as_str())
     }
 
     /// A resource that `uses` can name.
