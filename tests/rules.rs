@@ -50,16 +50,25 @@ fn every_rule_fires_on_bad_and_not_on_ok() {
             .filter(|n| n.starts_with("bad"))
             .collect();
         assert!(!bad.is_empty(), "{}: no `bad-*` resource", fixture.name);
+        // The resources a finding is about: its own, and for one finding that groups the
+        // functions sharing a setting, every one of them.
+        let about = |f: &updraft::rules::Finding| -> Vec<String> {
+            let mut names = vec![f.resource.name.clone()];
+            if f.inherited.is_some() {
+                names.extend(f.related.iter().map(|r| r.name.clone()));
+            }
+            names
+        };
         for name in &bad {
-            if !mine.iter().any(|f| &f.resource.name == name) {
+            if !mine.iter().any(|f| about(f).contains(name)) {
                 failures.push(format!("{}: `{name}` must fire and does not", fixture.name));
             }
         }
         for f in &mine {
-            if f.resource.name.starts_with("ok") {
+            for name in about(f).iter().filter(|n| n.starts_with("ok")) {
                 failures.push(format!(
-                    "{}: `{}` must not fire: {}",
-                    fixture.name, f.resource.name, f.diagnostic.message
+                    "{}: `{name}` must not fire: {}",
+                    fixture.name, f.diagnostic.message
                 ));
             }
         }

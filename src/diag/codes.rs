@@ -113,6 +113,7 @@ codes! {
     WriteRouteWithoutAuth = "UD4107", "write-route-without-auth", Warning, "a public route with a method that changes data";
     DeadLetterFifoMismatch = "UD4108", "dead-letter-fifo-mismatch", Error, "a FIFO queue with a standard dead letter queue, or the reverse";
     TracingOff = "UD4109", "tracing-off", Note, "a function without tracing";
+    GatewayWithoutThrottling = "UD4110", "gateway-without-throttling", Warning, "a gateway with routes and no throttle, open to the account's whole request quota";
     // 42xx: lint, hygiene and cost
     LogRetentionMissing = "UD4201", "log-retention-missing", Warning, "a function whose logs are kept forever";
     PublicBucket = "UD4202", "public-bucket", Error, "a bucket readable by anyone";
@@ -128,6 +129,7 @@ codes! {
     TemplateSizeLimit = "UD5004", "template-size-limit", Error, "a CloudFormation template body over 1 MB";
     ImageRequired = "UD5005", "image-required", Error, "a function without a container image on a target that runs only images";
     OutputDiffers = "UD5006", "output-differs", Error, "`compile --check`: the files on disk differ from what would be written";
+    NotEnforcedOnTarget = "UD5007", "not-enforced-on-target", Warning, "a setting the target does not enforce itself; the output stays safe and says what the platform must add";
     // 9xxx: internal
     WriteFailed = "UD9001", "write-failed", Error, "an output file could not be written";
     Internal = "UD9999", "internal-error", Error, "a bug in updraft";

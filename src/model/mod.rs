@@ -115,6 +115,9 @@ impl std::fmt::Display for Ref {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub app: String,
+    /// Where lint reports a setting that `defaults` could give every function: the start
+    /// of `defaults`, or the app's name when the spec has no `defaults`.
+    pub defaults_span: Span,
     pub stage: Option<String>,
     pub functions: Vec<Function>,
     pub gateways: Vec<Gateway>,

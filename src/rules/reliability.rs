@@ -192,9 +192,9 @@ pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .collect();
         if l.hops.len() > SHOWN {
             path.push(format!(
-                "and {} more hops among {} functions",
-                l.hops.len() - SHOWN,
-                l.functions.len()
+                "and {} more among {}",
+                crate::diag::render::plural(l.hops.len() - SHOWN, "hop"),
+                crate::diag::render::plural(l.functions.len(), "function")
             ));
         }
         let Some(f) = cx.model.function(first) else {
@@ -308,14 +308,54 @@ pub fn tracing_off(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             f.tracing.span
         };
-        out.push(Finding::new(
-            me(f),
-            Diagnostic::new(
-                Code::TracingOff,
-                format!("function `{}` is not traced", f.name),
+        out.push(
+            Finding::new(
+                me(f),
+                Diagnostic::new(
+                    Code::TracingOff,
+                    format!("function `{}` is not traced", f.name),
+                )
+                .with_label(span, "tracing off")
+                .with_help("set `tracing: true` on the function or in `defaults`"),
             )
-            .with_label(span, "tracing off")
-            .with_help("set `tracing: true` on the function or in `defaults`"),
+            .inherited(super::Inherited {
+                span: f.tracing.span,
+                key: "tracing",
+                suggestion: "true",
+                summary: "are not traced",
+            }),
+        );
+    }
+}
+
+/// `UD4110`: a gateway with routes and no throttle shares the account's request quota with
+/// every other API in the region, and one client can spend it (and the bill).
+pub fn gateway_without_throttling(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for g in cx.model.gateways.iter().filter(|g| g.throttle.is_none()) {
+        let routes = cx
+            .model
+            .functions
+            .iter()
+            .flat_map(|f| &f.events)
+            .filter(|e| matches!(&e.trigger, Trigger::Http { gateway, .. } if *gateway == g.name))
+            .count();
+        if routes == 0 {
+            continue;
+        }
+        out.push(Finding::new(
+            Ref::new(Kind::Gateway, &g.name),
+            Diagnostic::new(
+                Code::GatewayWithoutThrottling,
+                format!(
+                    "gateway `{}` has no throttle: one client can use the account's whole quota of {} requests per second",
+                    g.name,
+                    limits::thousands(limits::HTTP_API_THROTTLE_RATE_MAX)
+                ),
+            )
+            .with_label(g.span, "no `throttle`")
+            .with_help(
+                "add `throttle: { rate: 100, burst: 200 }` (requests per second, and the burst above it) sized for the traffic you expect",
+            ),
         ));
     }
 }

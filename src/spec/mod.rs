@@ -32,7 +32,7 @@ spec_struct! {
         /// Lowercase letters, digits and single hyphens, starting with a letter, at most 24 characters.
         pub app: Spanned<String>,
         /// Settings every function starts from; a function's own keys override them.
-        pub defaults: Option<Defaults>,
+        pub defaults: Option<Spanned<Defaults>>,
         /// Named overrides chosen with `--stage` (for example `dev`, `prod`).
         pub stages: Map<Stage>,
         /// The app's functions, by name.

@@ -102,6 +102,12 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
     if cx.diagnostics.is_empty() {
         Ok(Model {
             app: spec.app.value.clone(),
+            // Where a setting that no function sets belongs: the start of `defaults`, or
+            // the app's name when there is no `defaults`.
+            defaults_span: spec.defaults.as_ref().map_or(spec.app.span, |d| Span {
+                start: d.span.start,
+                end: d.span.start,
+            }),
             stage: options.stage.clone(),
             functions,
             gateways,
@@ -352,7 +358,7 @@ impl Checker {
         };
         for (name, function) in spec.functions.iter() {
             let layers = Layers {
-                defaults: spec.defaults.as_ref(),
+                defaults: spec.defaults.as_ref().map(|d| &d.value),
                 stage,
                 function,
                 overrides: stage.and_then(|s| s.functions.get(&name.value)),
