@@ -88,27 +88,44 @@ fn every_rule_fires_on_bad_and_not_on_ok() {
     }
 }
 
-/// UD4106: a stream handler writing its own table is a warning (idempotent, conditional
-/// writes end the loop); a bucket loop stays an error; `lint: { deny: [...] }` still wins.
+/// A stream handler writing its own table is UD4111, a warning (idempotent, conditional
+/// writes end the loop); a bucket loop stays UD4106, an error; each code's severity is the
+/// one `explain --list` shows, and `lint: { deny: [...] }` still wins.
 #[test]
 fn table_stream_loops_warn_and_bucket_loops_fail() {
-    let fixture = common::load(&common::root().join("tests/fixtures/lint/UD4106.yaml"));
+    let fixture = common::load(&common::root().join("tests/fixtures/lint/UD4111.yaml"));
     let report = common::compilation(&fixture.file, None).lint(Platform::Aws);
-    let severity = |name: &str| {
-        report
+    let stream = report
+        .findings
+        .iter()
+        .find(|f| {
+            f.resource.name == "bad-stream-writer"
+                && f.diagnostic.code.is_lint()
+                && f.diagnostic.code.as_str().starts_with("UD41")
+        })
+        .expect("a finding on bad-stream-writer");
+    assert_eq!(stream.diagnostic.code, Code::StreamWriteLoop);
+    assert_eq!(stream.diagnostic.severity, Severity::Warning);
+    assert_eq!(Code::StreamWriteLoop.default_severity(), Severity::Warning);
+    assert!(
+        !report
             .findings
             .iter()
-            .find(|f| f.diagnostic.code == Code::RecursionLoop && f.resource.name == name)
-            .map(|f| f.diagnostic.severity)
-            .unwrap_or_else(|| panic!("no UD4106 on `{name}`"))
-    };
-    assert_eq!(severity("bad-stream-writer"), Severity::Warning);
-    assert_eq!(severity("bad-thumbnail"), Severity::Error);
-    assert_eq!(severity("bad-loop-via-queue-and-topic"), Severity::Error);
+            .any(|f| f.diagnostic.code == Code::RecursionLoop)
+    );
+    let buckets = common::load(&common::root().join("tests/fixtures/lint/UD4106.yaml"));
+    let report = common::compilation(&buckets.file, None).lint(Platform::Aws);
+    let bucket = report
+        .findings
+        .iter()
+        .find(|f| f.resource.name == "bad-thumbnail" && f.diagnostic.code == Code::RecursionLoop)
+        .expect("a finding on bad-thumbnail");
+    assert_eq!(bucket.diagnostic.code, Code::RecursionLoop);
+    assert_eq!(bucket.diagnostic.severity, Severity::Error);
     let denied = updraft::source::SourceFile::new(
         "denied.yaml",
         format!(
-            "{}lint: {{ deny: [recursion-loop] }}\n",
+            "{}lint: {{ deny: [stream-write-loop] }}\n",
             fixture.file.text()
         ),
     );
@@ -117,7 +134,7 @@ fn table_stream_loops_warn_and_bucket_loops_fail() {
         report
             .findings
             .iter()
-            .filter(|f| f.diagnostic.code == Code::RecursionLoop)
+            .filter(|f| f.diagnostic.code == Code::StreamWriteLoop)
             .all(|f| f.diagnostic.severity == Severity::Error)
     );
 }

@@ -114,6 +114,7 @@ codes! {
     DeadLetterFifoMismatch = "UD4108", "dead-letter-fifo-mismatch", Error, "a FIFO queue with a standard dead letter queue, or the reverse";
     TracingOff = "UD4109", "tracing-off", Note, "a function without tracing";
     GatewayWithoutThrottling = "UD4110", "gateway-without-throttling", Warning, "a gateway with routes and no throttle, open to the account's whole request quota";
+    StreamWriteLoop = "UD4111", "stream-write-loop", Warning, "a function that writes the table whose stream triggers it";
     // 42xx: lint, hygiene and cost
     LogRetentionMissing = "UD4201", "log-retention-missing", Warning, "a function whose logs are kept forever";
     PublicBucket = "UD4202", "public-bucket", Error, "a bucket readable by anyone";

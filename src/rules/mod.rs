@@ -127,6 +127,7 @@ pub const RULES: &[(Code, RuleFn)] = &[
         reliability::dead_letter_fifo_mismatch,
     ),
     (Code::TracingOff, reliability::tracing_off),
+    (Code::StreamWriteLoop, reliability::stream_write_loop),
     (
         Code::GatewayWithoutThrottling,
         reliability::gateway_without_throttling,
@@ -187,14 +188,12 @@ pub fn run(cx: &Context<'_>) -> Report {
         if settings.allow.contains(code) || !applies(*code, cx.platform) {
             continue;
         }
-        // The spec's `lint:` section decides; else the rule's own (its code's default, or
-        // lower for a case the rule knows is often intended, like a table stream loop).
         let severity = if settings.deny.contains(code) {
-            Some(Severity::Error)
+            Severity::Error
         } else if settings.warn.contains(code) {
-            Some(Severity::Warning)
+            Severity::Warning
         } else {
-            None
+            code.default_severity()
         };
         let mut findings = Vec::new();
         rule(cx, &mut findings);
@@ -211,7 +210,6 @@ pub fn run(cx: &Context<'_>) -> Report {
                 suppressed += 1;
                 continue;
             }
-            let severity = severity.unwrap_or(finding.diagnostic.severity);
             kept.push(Finding {
                 diagnostic: finding.diagnostic.with_severity(severity),
                 ..finding

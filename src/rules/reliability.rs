@@ -1,7 +1,7 @@
 //! Serverless reliability rules (UD41xx).
 
 use super::{Context, Finding, Platform};
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::limits;
 use crate::model::{Function, Kind, Ref, Trigger};
 
@@ -175,11 +175,31 @@ pub fn reserved_concurrency_zero(cx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// `UD4106`: a function that writes what triggers it runs forever (and bills forever).
+/// Loops through table streams alone are UD4111's.
 pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    loops(cx, out, false);
+}
+
+/// `UD4111`: a stream handler that writes the table whose stream triggers it (directly or
+/// through others): a common DynamoDB pattern, a loop only when the writes are
+/// unconditional, hence a warning where other loops are errors.
+pub fn stream_write_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    loops(cx, out, true);
+}
+
+/// The recursion loops through table streams alone (`tables`), or the others.
+fn loops(cx: &Context<'_>, out: &mut Vec<Finding>, tables: bool) {
     for l in cx.model.loops() {
         let Some((first, _, hop)) = l.hops.first() else {
             continue;
         };
+        let tables_only = l
+            .hops
+            .iter()
+            .all(|(_, _, h)| h.resource.kind == Kind::Table);
+        if tables_only != tables {
+            continue;
+        }
         // A loop through many functions is named by its first hops, not all of them.
         const SHOWN: usize = 4;
         let mut path: Vec<String> = l
@@ -200,30 +220,24 @@ pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(f) = cx.model.function(first) else {
             continue;
         };
-        // A stream handler that writes its own table is a common DynamoDB pattern: it loops
-        // only when a write changes an item unconditionally. Loops through tables alone
-        // are warnings; a bucket, queue or topic loop runs until someone stops it.
-        let tables_only = l
-            .hops
-            .iter()
-            .all(|(_, _, h)| h.resource.kind == Kind::Table);
-        let mut d = Diagnostic::new(
-            Code::RecursionLoop,
-            format!("recursion loop: {}", path.join(", ")),
-        )
-        .with_label(hop.write, "writes here");
-        if hop.trigger != hop.write {
-            d = d.with_label(hop.trigger, "and is triggered here");
-        }
-        let d = if tables_only {
-            d.with_severity(Severity::Warning).with_help(
+        let (code, help) = if tables {
+            (
+                Code::StreamWriteLoop,
                 "each write re-triggers the stream: make the writes idempotent and conditional (a `ConditionExpression` that skips items already processed, or a version attribute), or write to another table; suppress with that reason once they are",
             )
         } else {
-            d.with_help("write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource")
+            (
+                Code::RecursionLoop,
+                "write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource",
+            )
         };
+        let mut d = Diagnostic::new(code, format!("recursion loop: {}", path.join(", ")))
+            .with_label(hop.write, "writes here");
+        if hop.trigger != hop.write {
+            d = d.with_label(hop.trigger, "and is triggered here");
+        }
         out.push(
-            Finding::new(me(f), d).related_all(
+            Finding::new(me(f), d.with_help(help)).related_all(
                 l.functions
                     .iter()
                     .map(|name| Ref::new(Kind::Function, name)),
