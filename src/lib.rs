@@ -54,6 +54,7 @@ pub fn load(file: &SourceFile, options: &Options) -> Result<model::Model, Vec<Di
     };
     let model_options = model::Options {
         stage: options.stage.clone(),
+        misspelt: model::misspelt_sections(&node),
     };
     match model::build(&spec, &model_options) {
         Ok(model) if diagnostics.is_empty() => Ok(model),

@@ -332,6 +332,13 @@ fn init_writes_a_valid_spec_once() {
     );
     let spec = dir.join("updraft.yaml").display().to_string();
     assert_eq!(updraft(&["check", &spec]).0, ExitStatus::Success);
+    // The scaffold compiles for every AWS target (its runtime once failed on Terraform);
+    // Knative runs container images only, which a scaffold cannot name.
+    for target in ["cloudformation", "terraform"] {
+        let out = dir.join(format!("build-{target}")).display().to_string();
+        let (status, _, err) = updraft(&["compile", "--target", target, "--out", &out, &spec]);
+        assert_eq!(status, ExitStatus::Success, "{target}: {err}");
+    }
     assert_eq!(
         updraft(&["init", &d]).0,
         ExitStatus::Error,
@@ -561,5 +568,53 @@ fn a_diagnostic_on_a_very_long_line_is_printed_with_its_position_not_a_panic() {
         );
     }
     assert!(!std::path::Path::new("never").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Lint output for people (issue 13, item 14): a setting no layer gives is reported once at
+/// `defaults` naming the functions; findings are grouped by rule, most severe first, with a
+/// count per rule; AWS-only rules stay quiet on Knative; counts agree with their nouns.
+#[test]
+fn lint_groups_findings_by_rule_and_knative_skips_aws_only_rules() {
+    let dir = std::env::temp_dir().join(format!("updraft-lint-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("updraft.yaml");
+    std::fs::write(
+        &spec,
+        "app: a\ndefaults: { memory: 256 }\ngateways: { api: {} }\nfunctions:\n  \
+         f1: { image: r.example/f:1, events: [ { http: { route: \"GET /a\" } } ] }\n  \
+         f2: { image: r.example/f:1, timeout: 60s, events: [ { http: { route: \"GET /b\" } } ] }\n",
+    )
+    .unwrap();
+    let spec = spec.display().to_string();
+    let (_, out, _) = updraft(&["check", &spec]);
+    assert!(out.contains("2 functions, 1 gateway, 0 tables"), "{out}");
+    let (_, _, aws) = updraft(&["lint", &spec]);
+    assert_eq!(
+        aws.matches("functions keep their logs forever").count(),
+        1,
+        "{aws}"
+    );
+    assert!(
+        aws.contains("2 functions keep their logs forever: `f1` and `f2`"),
+        "{aws}"
+    );
+    assert!(aws.contains("no `log_retention` in `defaults`"), "{aws}");
+    for line in [
+        "    1  UD4103 http-timeout-over-gateway",
+        "    1  UD4110 gateway-without-throttling",
+        "    1  UD4201 log-retention-missing",
+        "    1  UD4109 tracing-off",
+    ] {
+        assert!(aws.contains(line), "no `{line}` in:\n{aws}");
+    }
+    // Warnings come before notes, whatever their place in the file.
+    let warning = aws.find("UD4201 log-retention-missing\n").unwrap();
+    let note = aws.find("UD4109 tracing-off\n").unwrap();
+    assert!(warning < note, "{aws}");
+    let (_, _, knative) = updraft(&["lint", &spec, "--target", "knative"]);
+    for code in ["UD4103", "UD4109", "UD4110", "UD4201", "UD4205"] {
+        assert!(!knative.contains(code), "{code} on knative:\n{knative}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

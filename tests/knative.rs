@@ -637,6 +637,8 @@ fn a_route_is_public_only_when_knative_can_serve_it_as_the_spec_says() {
         panic!("one warning expected: {:?}", output.diagnostics);
     };
     assert_eq!(warning.severity, Severity::Warning);
+    // `explain --list` shows each code's default severity: the output must agree with it.
+    assert_eq!(warning.code.default_severity(), warning.severity);
     assert_eq!(
         warning.message,
         "Knative: gateway `api` has auth, which Knative Serving does not enforce; its functions (`guarded`) are published cluster-local"

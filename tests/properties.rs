@@ -121,7 +121,8 @@ fn render(funcs: &[Func], reverse: bool) -> String {
             0 => format!("{{ http: {{ route: \"GET /f{i}\" }} }}"),
             1 => "{ queue: { name: jobs } }".into(),
             2 => "{ schedule: \"rate(1 hour)\" }".into(),
-            3 => "{ bucket: { name: uploads, on: created, prefix: in/ } }".into(),
+            // One prefix per function: S3 refuses overlapping notifications (UD2013).
+            3 => format!("{{ bucket: {{ name: uploads, on: created, prefix: in/f{i}/ }} }}"),
             4 => "{ table: { name: orders } }".into(),
             _ => "{ topic: { name: events } }".into(),
         };

@@ -4,7 +4,7 @@
 
 mod common;
 
-use updraft::diag::{Code, render};
+use updraft::diag::{Code, Severity, render};
 use updraft::rules::Platform;
 
 #[test]
@@ -50,16 +50,25 @@ fn every_rule_fires_on_bad_and_not_on_ok() {
             .filter(|n| n.starts_with("bad"))
             .collect();
         assert!(!bad.is_empty(), "{}: no `bad-*` resource", fixture.name);
+        // The resources a finding is about: its own, and for one finding that groups the
+        // functions sharing a setting, every one of them.
+        let about = |f: &updraft::rules::Finding| -> Vec<String> {
+            let mut names = vec![f.resource.name.clone()];
+            if f.inherited.is_some() {
+                names.extend(f.related.iter().map(|r| r.name.clone()));
+            }
+            names
+        };
         for name in &bad {
-            if !mine.iter().any(|f| &f.resource.name == name) {
+            if !mine.iter().any(|f| about(f).contains(name)) {
                 failures.push(format!("{}: `{name}` must fire and does not", fixture.name));
             }
         }
         for f in &mine {
-            if f.resource.name.starts_with("ok") {
+            for name in about(f).iter().filter(|n| n.starts_with("ok")) {
                 failures.push(format!(
-                    "{}: `{}` must not fire: {}",
-                    fixture.name, f.resource.name, f.diagnostic.message
+                    "{}: `{name}` must not fire: {}",
+                    fixture.name, f.diagnostic.message
                 ));
             }
         }
@@ -77,4 +86,55 @@ fn every_rule_fires_on_bad_and_not_on_ok() {
             "rule {code} has no fixture in tests/fixtures/lint/"
         );
     }
+}
+
+/// A stream handler writing its own table is UD4111, a warning (idempotent, conditional
+/// writes end the loop); a bucket loop stays UD4106, an error; each code's severity is the
+/// one `explain --list` shows, and `lint: { deny: [...] }` still wins.
+#[test]
+fn table_stream_loops_warn_and_bucket_loops_fail() {
+    let fixture = common::load(&common::root().join("tests/fixtures/lint/UD4111.yaml"));
+    let report = common::compilation(&fixture.file, None).lint(Platform::Aws);
+    let stream = report
+        .findings
+        .iter()
+        .find(|f| {
+            f.resource.name == "bad-stream-writer"
+                && f.diagnostic.code.is_lint()
+                && f.diagnostic.code.as_str().starts_with("UD41")
+        })
+        .expect("a finding on bad-stream-writer");
+    assert_eq!(stream.diagnostic.code, Code::StreamWriteLoop);
+    assert_eq!(stream.diagnostic.severity, Severity::Warning);
+    assert_eq!(Code::StreamWriteLoop.default_severity(), Severity::Warning);
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.diagnostic.code == Code::RecursionLoop)
+    );
+    let buckets = common::load(&common::root().join("tests/fixtures/lint/UD4106.yaml"));
+    let report = common::compilation(&buckets.file, None).lint(Platform::Aws);
+    let bucket = report
+        .findings
+        .iter()
+        .find(|f| f.resource.name == "bad-thumbnail" && f.diagnostic.code == Code::RecursionLoop)
+        .expect("a finding on bad-thumbnail");
+    assert_eq!(bucket.diagnostic.code, Code::RecursionLoop);
+    assert_eq!(bucket.diagnostic.severity, Severity::Error);
+    let denied = updraft::source::SourceFile::new(
+        "denied.yaml",
+        format!(
+            "{}lint: {{ deny: [stream-write-loop] }}\n",
+            fixture.file.text()
+        ),
+    );
+    let report = common::compilation(&denied, None).lint(Platform::Aws);
+    assert!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.diagnostic.code == Code::StreamWriteLoop)
+            .all(|f| f.diagnostic.severity == Severity::Error)
+    );
 }

@@ -34,18 +34,21 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         Ok((file, compilation)) => {
             let model = compilation.model();
             match args.message_format {
-                MessageFormat::Human => writeln!(
-                    out.stdout,
-                    "{}: app `{}` is valid: {} functions, {} gateways, {} tables, {} queues, {} topics, {} buckets",
-                    file.name(),
-                    model.app,
-                    model.functions.len(),
-                    model.gateways.len(),
-                    model.tables.len(),
-                    model.queues.len(),
-                    model.topics.len(),
-                    model.buckets.len(),
-                )?,
+                MessageFormat::Human => {
+                    use crate::diag::render::plural;
+                    writeln!(
+                        out.stdout,
+                        "{}: app `{}` is valid: {}, {}, {}, {}, {}, {}",
+                        file.name(),
+                        model.app,
+                        plural(model.functions.len(), "function"),
+                        plural(model.gateways.len(), "gateway"),
+                        plural(model.tables.len(), "table"),
+                        plural(model.queues.len(), "queue"),
+                        plural(model.topics.len(), "topic"),
+                        plural(model.buckets.len(), "bucket"),
+                    )?;
+                }
                 MessageFormat::Json => out.diagnostics(Some(&file), &[], MessageFormat::Json)?,
             }
             Ok(ExitStatus::Success)

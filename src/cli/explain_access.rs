@@ -132,9 +132,9 @@ fn human(
     );
     writeln!(
         out.stdout,
-        "function `{}` (`{role}`): {} statements in its own role",
+        "function `{}` (`{role}`): {} in its own role",
         policy.function,
-        policy.statements.len() + policy.raw.len()
+        crate::diag::render::plural(policy.statements.len() + policy.raw.len(), "statement")
     )?;
     for s in &policy.statements {
         writeln!(out.stdout)?;

@@ -114,7 +114,20 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
     };
     let report = compilation.lint(args.target);
     let diagnostics = report.diagnostics();
-    print(out, args.format, Some(&file), &diagnostics)?;
+    if args.format == Format::Human {
+        // Grouped by rule, most severe first, then one line per rule and the totals.
+        print(
+            out,
+            args.format,
+            Some(&file),
+            &render::by_rule(&diagnostics),
+        )?;
+        if !diagnostics.is_empty() {
+            write!(out.stderr, "{}", render::rule_summary(&diagnostics))?;
+        }
+    } else {
+        print(out, args.format, Some(&file), &diagnostics)?;
+    }
     if args.format == Format::Human {
         let suppressed = match report.suppressed {
             0 => String::new(),

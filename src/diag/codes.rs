@@ -92,6 +92,7 @@ codes! {
     StreamNotEnabled = "UD2010", "stream-not-enabled", Error, "a table event on a table without a stream";
     UnknownAlarmTarget = "UD2011", "unknown-alarm-target", Error, "an alarm that names an undeclared function, queue or topic";
     MissingCode = "UD2012", "missing-code", Error, "a function's code folder, zip or handler file that is not there";
+    OverlappingBucketEvents = "UD2013", "overlapping-bucket-events", Error, "two events for the same change on one bucket whose key filters overlap";
     // 3xxx: permissions
     InvalidStatement = "UD3001", "invalid-statement", Error, "a raw permission statement that is not a valid IAM statement";
     // 40xx: lint, IAM
@@ -113,6 +114,8 @@ codes! {
     WriteRouteWithoutAuth = "UD4107", "write-route-without-auth", Warning, "a public route with a method that changes data";
     DeadLetterFifoMismatch = "UD4108", "dead-letter-fifo-mismatch", Error, "a FIFO queue with a standard dead letter queue, or the reverse";
     TracingOff = "UD4109", "tracing-off", Note, "a function without tracing";
+    GatewayWithoutThrottling = "UD4110", "gateway-without-throttling", Warning, "a gateway with routes and no throttle, open to the account's whole request quota";
+    StreamWriteLoop = "UD4111", "stream-write-loop", Warning, "a function that writes the table whose stream triggers it";
     // 42xx: lint, hygiene and cost
     LogRetentionMissing = "UD4201", "log-retention-missing", Warning, "a function whose logs are kept forever";
     PublicBucket = "UD4202", "public-bucket", Error, "a bucket readable by anyone";
@@ -129,6 +132,7 @@ codes! {
     ImageRequired = "UD5005", "image-required", Error, "a function without a container image on a target that runs only images";
     OutputDiffers = "UD5006", "output-differs", Error, "`compile --check`: the files on disk differ from what would be written";
     CodePackageTooLarge = "UD5007", "code-package-too-large", Error, "a function's code over Lambda's 250 MB unzipped, or over one zip's 65,535 files";
+    NotEnforcedOnTarget = "UD5008", "not-enforced-on-target", Warning, "a setting the target does not enforce itself; the output stays safe and says what the platform must add";
     // 6xxx: review
     AccessWidens = "UD6001", "access-widens", Warning, "a change to the spec that grants more access than before (`diff-access`)";
     // 9xxx: internal

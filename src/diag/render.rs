@@ -59,13 +59,59 @@ pub fn human(file: Option<&SourceFile>, diagnostics: &[Diagnostic], color: bool)
 #[must_use]
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
         "{}, {}, {}",
         plural(count(Severity::Error), "error"),
         plural(count(Severity::Warning), "warning"),
         plural(count(Severity::Note), "note")
     )
+}
+
+/// `1 function`, `2 functions`: a count and its noun (plural by `s`).
+#[must_use]
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// One line per code found, most severe first, with its count: the table at the end of
+/// `updraft lint`'s human output (like ruff's `--statistics`).
+#[must_use]
+pub fn rule_summary(diagnostics: &[Diagnostic]) -> String {
+    let mut counts: Vec<(Severity, crate::diag::Code, usize)> = Vec::new();
+    for d in diagnostics {
+        match counts
+            .iter_mut()
+            .find(|(s, c, _)| *s == d.severity && *c == d.code)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => counts.push((d.severity, d.code, 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let width = counts
+        .iter()
+        .map(|(_, c, _)| c.name().len())
+        .max()
+        .unwrap_or(0);
+    counts
+        .iter()
+        .map(|(severity, code, n)| {
+            format!(
+                "{n:>5}  {code} {:<width$}  {}\n",
+                code.name(),
+                severity.as_str()
+            )
+        })
+        .collect()
+}
+
+/// Diagnostics grouped by rule for people: most severe first, then by code, each group in
+/// file order.
+#[must_use]
+pub fn by_rule(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut ordered = diagnostics.to_vec();
+    ordered.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.code.cmp(&b.code)));
+    ordered
 }
 
 /// The longest source line drawn under a diagnostic, in bytes.

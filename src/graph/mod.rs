@@ -130,7 +130,9 @@ impl Graph {
                     }
                 };
                 let detail = match &event.trigger {
-                    Trigger::Http { method, path, .. } => Some(format!("{method} {path}")),
+                    Trigger::Http { method, path, .. } => {
+                        Some(crate::model::route_key(method, path))
+                    }
                     Trigger::Bucket { on, prefix, .. } => Some(match prefix {
                         Some(p) => format!("{on} {p}"),
                         None => on.to_string(),

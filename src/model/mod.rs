@@ -122,6 +122,9 @@ impl std::fmt::Display for Ref {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub app: String,
+    /// Where lint reports a setting that `defaults` could give every function: the start
+    /// of `defaults`, or the app's name when the spec has no `defaults`.
+    pub defaults_span: Span,
     pub stage: Option<String>,
     pub functions: Vec<Function>,
     pub gateways: Vec<Gateway>,
@@ -433,6 +436,33 @@ pub enum Trigger {
     },
 }
 
+/// The gateway's catch-all route, for requests that no other route matches. The model
+/// keeps it as method `ANY` and this path; [`route_key`] and [`route_arn_part`] write it.
+pub const DEFAULT_ROUTE: &str = "$default";
+
+/// A route as API Gateway keys it: `METHOD /path`, or `$default`.
+#[must_use]
+pub fn route_key(method: &str, path: &str) -> String {
+    if path == DEFAULT_ROUTE {
+        path.to_string()
+    } else {
+        format!("{method} {path}")
+    }
+}
+
+/// The route's part of the execute-api ARN a permission names (after `<api>/<stage>/`):
+/// `GET/path`, `*/path` for `ANY`, or `$default`.
+#[must_use]
+pub fn route_arn_part(method: &str, path: &str) -> String {
+    if path == DEFAULT_ROUTE {
+        path.to_string()
+    } else if method == "ANY" {
+        format!("*{path}")
+    } else {
+        format!("{method}{path}")
+    }
+}
+
 impl Trigger {
     /// The resource the event comes from, if it is one the app declares.
     #[must_use]
@@ -610,10 +640,74 @@ pub struct LintSettings {
     pub allow: Vec<Code>,
 }
 
-/// Options that shape the model: which stage to apply.
+/// Options that shape the model: which stage to apply, and what reading found.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     pub stage: Option<String>,
+    /// Top-level keys that are misspellings of a section (`tabels:`), already reported as
+    /// unknown keys: names declared under them are not reported again as undeclared.
+    pub misspelt: Vec<Misspelt>,
+}
+
+/// A top-level key close to a section's name, and the names declared under it.
+#[derive(Clone, Debug)]
+pub struct Misspelt {
+    pub kind: Kind,
+    pub key: String,
+    pub names: Vec<String>,
+}
+
+/// The top-level keys of a spec that misspell a section of resources: `tabels:` for
+/// `tables:`, with the names under them.
+#[must_use]
+pub fn misspelt_sections(node: &crate::syntax::Node) -> Vec<Misspelt> {
+    use crate::syntax::NodeKind;
+    const KINDS: [Kind; 8] = [
+        Kind::Function,
+        Kind::Gateway,
+        Kind::Table,
+        Kind::Queue,
+        Kind::Topic,
+        Kind::Bucket,
+        Kind::Auth,
+        Kind::Secret,
+    ];
+    let NodeKind::Map(entries) = &node.kind else {
+        return Vec::new();
+    };
+    let known = <crate::spec::Spec as crate::spec::read::Fields>::keys();
+    let mut out = Vec::new();
+    for (key, value) in entries {
+        let NodeKind::Str(text) = &key.kind else {
+            continue;
+        };
+        if known.contains(&text.as_str()) {
+            continue;
+        }
+        let sections = KINDS.iter().map(|k| k.section());
+        let Some(close) = crate::diag::suggest(text, sections) else {
+            continue;
+        };
+        let Some(kind) = KINDS.iter().copied().find(|k| k.section() == close) else {
+            continue;
+        };
+        let names = match &value.kind {
+            NodeKind::Map(inner) => inner
+                .iter()
+                .filter_map(|(k, _)| match &k.kind {
+                    NodeKind::Str(n) => Some(n.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.push(Misspelt {
+            kind,
+            key: text.clone(),
+            names,
+        });
+    }
+    out
 }
 
 /// Checks a spec and builds its model, reporting every problem.

@@ -113,11 +113,15 @@ fn shift_weekdays(field: &str) -> String {
     out
 }
 
+/// What is wrong with an expression: a message, a help line, and the wrong part (a slice
+/// of the expression, for labels that underline it) when one part is to blame.
+pub type Problem<'a> = (String, String, Option<&'a str>);
+
 /// Parses and checks an expression.
 ///
 /// # Errors
-/// A message saying what is wrong, and a help line.
-pub fn parse(expression: &str, timezone: Option<&str>) -> Result<Schedule, (String, String)> {
+/// A message saying what is wrong, a help line, and the wrong part of `expression`.
+pub fn parse<'a>(expression: &'a str, timezone: Option<&str>) -> Result<Schedule, Problem<'a>> {
     let expression = expression.trim();
     let kind = if let Some(inner) = strip(expression, "rate(") {
         parse_rate(inner)?
@@ -127,6 +131,7 @@ pub fn parse(expression: &str, timezone: Option<&str>) -> Result<Schedule, (Stri
         return Err((
             format!("`{expression}` is not a schedule expression"),
             "write `rate(5 minutes)` or `cron(0 2 * * ? *)`".into(),
+            None,
         ));
     };
     if let Some(tz) = timezone {
@@ -141,6 +146,7 @@ pub fn parse(expression: &str, timezone: Option<&str>) -> Result<Schedule, (Stri
             return Err((
                 format!("`{tz}` is not an IANA time zone name"),
                 "write a zone such as `Europe/Berlin`, `America/New_York` or `UTC`".into(),
+                None,
             ));
         }
     }
@@ -154,18 +160,29 @@ fn strip<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     text.strip_prefix(prefix)?.strip_suffix(')')
 }
 
-fn parse_rate(inner: &str) -> Result<ScheduleKind, (String, String)> {
+fn parse_rate(inner: &str) -> Result<ScheduleKind, Problem<'_>> {
     let help = || {
         "write `rate(1 minute)`, `rate(5 minutes)`, `rate(2 hours)` or `rate(1 day)`".to_string()
     };
     let mut words = inner.split_whitespace();
     let (Some(value), Some(unit), None) = (words.next(), words.next(), words.next()) else {
-        return Err((format!("`rate({inner})` needs a number and a unit"), help()));
+        return Err((
+            format!("`rate({inner})` needs a number and a unit"),
+            help(),
+            None,
+        ));
     };
     let value: u64 = match value.parse() {
         Ok(v) if v > 0 => v,
-        _ => return Err((format!("`{value}` is not a positive whole number"), help())),
+        _ => {
+            return Err((
+                format!("`{value}` is not a positive whole number"),
+                help(),
+                Some(value),
+            ));
+        }
     };
+    let unit_text = unit;
     let (unit, singular) = match unit {
         "minute" => (RateUnit::Minute, true),
         "minutes" => (RateUnit::Minute, false),
@@ -173,12 +190,15 @@ fn parse_rate(inner: &str) -> Result<ScheduleKind, (String, String)> {
         "hours" => (RateUnit::Hour, false),
         "day" => (RateUnit::Day, true),
         "days" => (RateUnit::Day, false),
-        other => return Err((format!("`{other}` is not a rate unit"), help())),
+        other => {
+            return Err((format!("`{other}` is not a rate unit"), help(), Some(other)));
+        }
     };
     if singular != (value == 1) {
         return Err((
             format!("`rate({inner})`: use the singular unit for 1 and the plural otherwise"),
             help(),
+            Some(unit_text),
         ));
     }
     Ok(ScheduleKind::Rate { value, unit })
@@ -189,13 +209,17 @@ const MONTHS: [&str; 12] = [
 ];
 const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
-fn parse_cron(inner: &str) -> Result<ScheduleKind, (String, String)> {
+fn parse_cron(inner: &str) -> Result<ScheduleKind, Problem<'_>> {
     let help = "six fields: minutes hours day-of-month month day-of-week year, with `?` in one \
                 of the two day fields, for example `cron(0 2 * * ? *)`"
         .to_string();
     let fields: Vec<&str> = inner.split_whitespace().collect();
     let Ok(fields): Result<[&str; 6], _> = fields.try_into() else {
-        return Err((format!("`cron({inner})` does not have six fields"), help));
+        return Err((
+            format!("`cron({inner})` does not have six fields"),
+            help,
+            None,
+        ));
     };
     let names = [
         "minutes",
@@ -213,13 +237,18 @@ fn parse_cron(inner: &str) -> Result<ScheduleKind, (String, String)> {
             _ => &[],
         };
         if !valid_field(field, ranges[i], named, i == 2 || i == 4) {
-            return Err((format!("`{field}` is not a valid {} field", names[i]), help));
+            return Err((
+                format!("`{field}` is not a valid {} field", names[i]),
+                help,
+                Some(field),
+            ));
         }
     }
     if (fields[2] == "?") == (fields[4] == "?") {
         return Err((
             format!("`cron({inner})`: exactly one of day-of-month and day-of-week must be `?`"),
             help,
+            None,
         ));
     }
     Ok(ScheduleKind::Cron(fields.map(str::to_string)))

@@ -1,9 +1,10 @@
 //! Hygiene and cost rules (UD42xx).
 
-use super::{Context, Finding};
+use super::{Context, Finding, Inherited};
 use crate::diag::{Code, Diagnostic};
 use crate::graph::Edge;
 use crate::model::{AlarmMetric, Architecture, Function, Kind, Ref};
+use crate::source::Span;
 
 fn me(f: &Function) -> Ref {
     Ref::new(Kind::Function, &f.name)
@@ -17,17 +18,25 @@ pub fn log_retention_missing(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .iter()
         .filter(|f| f.log_retention.is_none())
     {
-        out.push(Finding::new(
-            me(f),
-            Diagnostic::new(
-                Code::LogRetentionMissing,
-                format!("the logs of function `{}` are kept forever", f.name),
+        out.push(
+            Finding::new(
+                me(f),
+                Diagnostic::new(
+                    Code::LogRetentionMissing,
+                    format!("the logs of function `{}` are kept forever", f.name),
+                )
+                .with_label(f.span, "no log retention")
+                .with_help(
+                    "set `log_retention: 14d` (or another period) on the function or in `defaults`",
+                ),
             )
-            .with_label(f.span, "no log retention")
-            .with_help(
-                "set `log_retention: 14d` (or another period) on the function or in `defaults`",
-            ),
-        ));
+            .inherited(Inherited {
+                span: Span::default(),
+                key: "log_retention",
+                suggestion: "14d",
+                summary: "keep their logs forever",
+            }),
+        );
     }
 }
 
@@ -121,10 +130,8 @@ pub fn unused_resource(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// `UD4205`: arm64 Lambda costs about 20% less per GB-second for most code.
 pub fn x86_architecture(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    // The price difference is Lambda's; a Kubernetes cluster has its own nodes.
-    if cx.platform != super::Platform::Aws {
-        return;
-    }
+    // The price difference is Lambda's; a Kubernetes cluster has its own nodes (the rule is
+    // in `AWS_ONLY`).
     for f in cx
         .model
         .functions
@@ -136,15 +143,23 @@ pub fn x86_architecture(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             f.architecture.span
         };
-        out.push(Finding::new(
-            me(f),
-            Diagnostic::new(
-                Code::X86Architecture,
-                format!("function `{}` runs on x86_64", f.name),
+        out.push(
+            Finding::new(
+                me(f),
+                Diagnostic::new(
+                    Code::X86Architecture,
+                    format!("function `{}` runs on x86_64", f.name),
+                )
+                .with_label(span, "x86_64")
+                .with_help("set `architecture: arm64` unless the code or a dependency needs x86"),
             )
-            .with_label(span, "x86_64")
-            .with_help("set `architecture: arm64` unless the code or a dependency needs x86"),
-        ));
+            .inherited(Inherited {
+                span: f.architecture.span,
+                key: "architecture",
+                suggestion: "arm64",
+                summary: "run on x86_64, where arm64 costs about 20% less",
+            }),
+        );
     }
 }
 

@@ -9,7 +9,8 @@ mod reliability;
 use crate::access::aws::Policy;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
-use crate::model::{Model, Ref};
+use crate::model::{Kind, Model, Ref};
+use crate::source::Span;
 
 /// Which target's limits apply (Knative runs requests for at most 600 s, Lambda 900 s).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,6 +34,23 @@ pub struct Finding {
     pub diagnostic: Diagnostic,
     pub resource: Ref,
     pub related: Vec<Ref>,
+    /// Set when the finding is about a function setting that one layer (`defaults`, a
+    /// stage) could fix for every function: [`run`] reports such findings once per rule and
+    /// source, naming the functions.
+    pub inherited: Option<Inherited>,
+}
+
+/// A function setting that the finding is about, and where it comes from.
+#[derive(Clone, Debug)]
+pub struct Inherited {
+    /// Where the value is written (a stage's or `defaults`' key); empty when no layer sets it.
+    pub span: Span,
+    /// The key, for example `log_retention`.
+    pub key: &'static str,
+    /// The value to suggest, for example `14d`.
+    pub suggestion: &'static str,
+    /// What the functions share, after "N functions": for example "keep their logs forever".
+    pub summary: &'static str,
 }
 
 impl Finding {
@@ -41,7 +59,14 @@ impl Finding {
             diagnostic,
             resource,
             related: Vec::new(),
+            inherited: None,
         }
+    }
+
+    #[must_use]
+    pub fn inherited(mut self, inherited: Inherited) -> Self {
+        self.inherited = Some(inherited);
+        self
     }
 
     #[must_use]
@@ -102,6 +127,11 @@ pub const RULES: &[(Code, RuleFn)] = &[
         reliability::dead_letter_fifo_mismatch,
     ),
     (Code::TracingOff, reliability::tracing_off),
+    (Code::StreamWriteLoop, reliability::stream_write_loop),
+    (
+        Code::GatewayWithoutThrottling,
+        reliability::gateway_without_throttling,
+    ),
     (Code::LogRetentionMissing, hygiene::log_retention_missing),
     (Code::PublicBucket, hygiene::public_bucket),
     (Code::TableWithoutPitr, hygiene::table_without_pitr),
@@ -110,6 +140,22 @@ pub const RULES: &[(Code, RuleFn)] = &[
     (Code::DeadLetterUnwatched, hygiene::dead_letter_unwatched),
     (Code::UnusedSuppression, unused_suppression),
 ];
+
+/// Rules about AWS services only (CloudWatch Logs retention, X-Ray tracing, the HTTP API's
+/// 30 s integration limit and throttling, Lambda's arm64 price): `lint --target knative` skips them.
+pub const AWS_ONLY: &[Code] = &[
+    Code::LogRetentionMissing,
+    Code::TracingOff,
+    Code::HttpTimeoutOverGateway,
+    Code::X86Architecture,
+    Code::GatewayWithoutThrottling,
+];
+
+/// Whether a rule applies on a platform.
+#[must_use]
+pub fn applies(code: Code, platform: Platform) -> bool {
+    platform == Platform::Aws || !AWS_ONLY.contains(&code)
+}
 
 /// `UD4207`: reported by [`run`] itself, once every other rule has run; this entry only
 /// registers the code.
@@ -139,7 +185,7 @@ pub fn run(cx: &Context<'_>) -> Report {
     let mut suppressed = 0;
     let mut matched: Vec<(Ref, Code)> = Vec::new();
     for (code, rule) in RULES {
-        if settings.allow.contains(code) {
+        if settings.allow.contains(code) || !applies(*code, cx.platform) {
             continue;
         }
         let severity = if settings.deny.contains(code) {
@@ -189,6 +235,7 @@ pub fn run(cx: &Context<'_>) -> Report {
             }
         }
     }
+    let mut kept = group_inherited(cx.model, kept);
     let key = |f: &Finding| {
         let d = &f.diagnostic;
         let span = d
@@ -200,6 +247,83 @@ pub fn run(cx: &Context<'_>) -> Report {
     Report {
         findings: kept,
         suppressed,
+    }
+}
+
+/// Findings of one rule about a setting from one source (the same stage key, or no layer
+/// at all), for two functions or more, become one finding at that source (or at
+/// `defaults`) naming the functions: one fix, one report.
+fn group_inherited(model: &Model, findings: Vec<Finding>) -> Vec<Finding> {
+    let mut groups: std::collections::BTreeMap<(Code, Span), Vec<Finding>> =
+        std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    for f in findings {
+        match &f.inherited {
+            Some(i) => groups
+                .entry((f.diagnostic.code, i.span))
+                .or_default()
+                .push(f),
+            None => out.push(f),
+        }
+    }
+    for ((code, span), mut group) in groups {
+        if group.len() < 2 {
+            out.append(&mut group);
+            continue;
+        }
+        let first = &group[0];
+        let Some(i) = first.inherited.clone() else {
+            continue;
+        };
+        let severity = first.diagnostic.severity;
+        let mut names: Vec<String> = group.iter().map(|f| f.resource.name.clone()).collect();
+        names.sort();
+        let message = format!(
+            "{} functions {}: {}",
+            names.len(),
+            i.summary,
+            name_list(&names)
+        );
+        let (label_span, label, help) = if span.is_empty() {
+            (
+                model.defaults_span,
+                format!("no `{}` in `defaults`", i.key),
+                format!(
+                    "set `{}: {}` in `defaults` for all of them; a function can still set its own",
+                    i.key, i.suggestion
+                ),
+            )
+        } else {
+            (
+                span,
+                "all of them inherit this".to_string(),
+                format!(
+                    "set `{}: {}` here, or on each function that needs another value",
+                    i.key, i.suggestion
+                ),
+            )
+        };
+        let diagnostic = Diagnostic::new(code, message)
+            .with_label(label_span, label)
+            .with_help(help)
+            .with_severity(severity);
+        let mut grouped = Finding::new(Ref::new(Kind::Function, &names[0]), diagnostic)
+            .related_all(names[1..].iter().map(|n| Ref::new(Kind::Function, n)));
+        grouped.inherited = Some(i);
+        out.push(grouped);
+    }
+    out
+}
+
+/// `a`, `b` and `c`; after eight names, "and N more".
+fn name_list(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let quoted: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    let rest = names.len().saturating_sub(SHOWN);
+    match (quoted.as_slice(), rest) {
+        ([one], 0) => one.clone(),
+        ([init @ .., last], 0) => format!("{} and {last}", init.join(", ")),
+        (shown, rest) => format!("{} and {rest} more", shown.join(", ")),
     }
 }
 

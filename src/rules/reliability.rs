@@ -175,11 +175,31 @@ pub fn reserved_concurrency_zero(cx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// `UD4106`: a function that writes what triggers it runs forever (and bills forever).
+/// Loops through table streams alone are UD4111's.
 pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    loops(cx, out, false);
+}
+
+/// `UD4111`: a stream handler that writes the table whose stream triggers it (directly or
+/// through others): a common DynamoDB pattern, a loop only when the writes are
+/// unconditional, hence a warning where other loops are errors.
+pub fn stream_write_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    loops(cx, out, true);
+}
+
+/// The recursion loops through table streams alone (`tables`), or the others.
+fn loops(cx: &Context<'_>, out: &mut Vec<Finding>, tables: bool) {
     for l in cx.model.loops() {
         let Some((first, _, hop)) = l.hops.first() else {
             continue;
         };
+        let tables_only = l
+            .hops
+            .iter()
+            .all(|(_, _, h)| h.resource.kind == Kind::Table);
+        if tables_only != tables {
+            continue;
+        }
         // A loop through many functions is named by its first hops, not all of them.
         const SHOWN: usize = 4;
         let mut path: Vec<String> = l
@@ -192,27 +212,37 @@ pub fn recursion_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .collect();
         if l.hops.len() > SHOWN {
             path.push(format!(
-                "and {} more hops among {} functions",
-                l.hops.len() - SHOWN,
-                l.functions.len()
+                "and {} more among {}",
+                crate::diag::render::plural(l.hops.len() - SHOWN, "hop"),
+                crate::diag::render::plural(l.functions.len(), "function")
             ));
         }
         let Some(f) = cx.model.function(first) else {
             continue;
         };
-        let mut d = Diagnostic::new(
-            Code::RecursionLoop,
-            format!("recursion loop: {}", path.join(", ")),
-        )
-        .with_label(hop.write, "writes here");
+        let (code, help) = if tables {
+            (
+                Code::StreamWriteLoop,
+                "each write re-triggers the stream: make the writes idempotent and conditional (a `ConditionExpression` that skips items already processed, or a version attribute), or write to another table; suppress with that reason once they are",
+            )
+        } else {
+            (
+                Code::RecursionLoop,
+                "write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource",
+            )
+        };
+        let mut d = Diagnostic::new(code, format!("recursion loop: {}", path.join(", ")))
+            .with_label(hop.write, "writes here");
         if hop.trigger != hop.write {
             d = d.with_label(hop.trigger, "and is triggered here");
         }
-        out.push(Finding::new(
-            me(f),
-            d.with_help("write under a prefix the trigger does not watch (for example `uses: { photos: { access: write, prefix: thumbs/ } }` with a trigger on `uploads/`), or write to another resource"),
-        )
-            .related_all(l.functions.iter().map(|name| Ref::new(Kind::Function, name))));
+        out.push(
+            Finding::new(me(f), d.with_help(help)).related_all(
+                l.functions
+                    .iter()
+                    .map(|name| Ref::new(Kind::Function, name)),
+            ),
+        );
     }
 }
 
@@ -245,7 +275,7 @@ pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 me(f),
                 Diagnostic::new(
                     Code::WriteRouteWithoutAuth,
-                    format!("`{method} {path}` on gateway `{gateway}` (function `{}`) changes data and anyone can call it", f.name),
+                    format!("`{}` on gateway `{gateway}` (function `{}`) changes data and anyone can call it", crate::model::route_key(method, path), f.name),
                 )
                 .with_label(event.span, if explicit { "marked `public: true`" } else { "no auth on this route or its gateway" })
                 .with_help(help),
@@ -292,14 +322,54 @@ pub fn tracing_off(cx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             f.tracing.span
         };
-        out.push(Finding::new(
-            me(f),
-            Diagnostic::new(
-                Code::TracingOff,
-                format!("function `{}` is not traced", f.name),
+        out.push(
+            Finding::new(
+                me(f),
+                Diagnostic::new(
+                    Code::TracingOff,
+                    format!("function `{}` is not traced", f.name),
+                )
+                .with_label(span, "tracing off")
+                .with_help("set `tracing: true` on the function or in `defaults`"),
             )
-            .with_label(span, "tracing off")
-            .with_help("set `tracing: true` on the function or in `defaults`"),
+            .inherited(super::Inherited {
+                span: f.tracing.span,
+                key: "tracing",
+                suggestion: "true",
+                summary: "are not traced",
+            }),
+        );
+    }
+}
+
+/// `UD4110`: a gateway with routes and no throttle shares the account's request quota with
+/// every other API in the region, and one client can spend it (and the bill).
+pub fn gateway_without_throttling(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for g in cx.model.gateways.iter().filter(|g| g.throttle.is_none()) {
+        let routes = cx
+            .model
+            .functions
+            .iter()
+            .flat_map(|f| &f.events)
+            .filter(|e| matches!(&e.trigger, Trigger::Http { gateway, .. } if *gateway == g.name))
+            .count();
+        if routes == 0 {
+            continue;
+        }
+        out.push(Finding::new(
+            Ref::new(Kind::Gateway, &g.name),
+            Diagnostic::new(
+                Code::GatewayWithoutThrottling,
+                format!(
+                    "gateway `{}` has no throttle: one client can use the account's whole quota of {} requests per second",
+                    g.name,
+                    limits::thousands(limits::HTTP_API_THROTTLE_RATE_MAX)
+                ),
+            )
+            .with_label(g.span, "no `throttle`")
+            .with_help(
+                "add `throttle: { rate: 100, burst: 200 }` (requests per second, and the burst above it) sized for the traffic you expect",
+            ),
         ));
     }
 }

@@ -32,7 +32,7 @@ spec_struct! {
         /// Lowercase letters, digits and single hyphens, starting with a letter, at most 24 characters.
         pub app: Spanned<String>,
         /// Settings every function starts from; a function's own keys override them.
-        pub defaults: Option<Defaults>,
+        pub defaults: Option<Spanned<Defaults>>,
         /// Named overrides chosen with `--stage` (for example `dev`, `prod`).
         pub stages: Map<Stage>,
         /// The app's functions, by name.
@@ -610,7 +610,8 @@ spec_struct! {
     pub struct HttpEvent {
         /// The gateway; may be left out when the app has exactly one.
         pub gateway: Option<Spanned<String>>,
-        /// Method and path, for example `GET /photos/{id}`; `ANY` matches every method.
+        /// Method and path, for example `GET /jobs/{job-id}`; `ANY` matches every method, and
+        /// `$default` every request that no other route matches.
         pub route: Spanned<String>,
         /// The auth for this route; default: the gateway's `default_auth`.
         pub auth: Option<Spanned<String>>,

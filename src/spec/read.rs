@@ -329,6 +329,8 @@ impl<T: schemars::JsonSchema> schemars::JsonSchema for Map<T> {
 /// The keys a spec struct cannot do without, as its reader decides.
 pub trait Fields {
     fn required() -> Vec<&'static str>;
+    /// Every key the mapping has.
+    fn keys() -> Vec<&'static str>;
 }
 
 /// Makes a struct's schema require exactly the keys its reader requires (schemars would
@@ -376,6 +378,10 @@ macro_rules! spec_struct {
                     }
                 )*
                 out
+            }
+
+            fn keys() -> Vec<&'static str> {
+                vec![$(stringify!($field).trim_start_matches("r#")),*]
             }
         }
 

@@ -936,15 +936,11 @@ fn event<'m>(
                     * 1000,
             });
             // The permission names the exact route: `<api>/<stage>/<METHOD>/<path>`.
-            let route_path = if method == "ANY" {
-                format!("*{path}")
-            } else {
-                format!("{method}{path}")
-            };
+            let route_path = crate::model::route_arn_part(method, path);
             (
                 Source::Route(Route {
                     gateway,
-                    route_key: format!("{method} {path}"),
+                    route_key: crate::model::route_key(method, path),
                     auth: auth.as_deref(),
                     authorization_type: if auth.is_some() { "JWT" } else { "NONE" },
                     integration,

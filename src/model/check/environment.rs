@@ -134,7 +134,8 @@ impl Checker {
         for part in parts {
             match part {
                 RawPart::Literal(s) => out.push(EnvPart::Literal(s)),
-                RawPart::Reference(text) => match self.reference(text, value.span) {
+                RawPart::Reference(text) => match self.reference(text, reference_span(value, text))
+                {
                     Some(p) => out.push(p),
                     None => ok = false,
                 },
@@ -223,5 +224,22 @@ impl Checker {
             .with_help(help),
         );
         None
+    }
+}
+
+/// The span of one `${...}` reference inside an env value (the text between the braces is a
+/// slice of the value): labels underline the reference, not the whole value.
+fn reference_span(value: &Spanned<spec::EnvValue>, inner: &str) -> Span {
+    let text = value.value.0.as_str();
+    let start = (inner.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    // `${` before the text and `}` after it.
+    match (
+        start.checked_sub(2),
+        text.get(start.saturating_sub(2)..start + inner.len() + 1),
+    ) {
+        (Some(from), Some(_)) => {
+            super::part_span(text, value.span, &text[from..=start + inner.len()])
+        }
+        _ => value.span,
     }
 }

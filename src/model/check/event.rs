@@ -21,12 +21,7 @@ impl Checker {
             spec::Event::Schedule(s) => self.schedule_event(s)?,
             spec::Event::Queue(q) => self.queue_event(q, sections)?,
             spec::Event::Topic(t) => self.topic_event(t, sections.spec)?,
-            spec::Event::Bucket(b) => Trigger::Bucket {
-                bucket: self.resolve(&b.name, Kind::Bucket, Code::UnknownEventSource)?,
-                on: b.on.value,
-                prefix: b.prefix.as_ref().map(|p| p.value.clone()),
-                suffix: b.suffix.as_ref().map(|s| s.value.clone()),
-            },
+            spec::Event::Bucket(b) => self.bucket_event(b, event.span)?,
             spec::Event::Table(t) => self.table_event(t, sections)?,
             spec::Event::Iot(iot) => self.iot_event(iot, event.span)?,
         };
@@ -83,8 +78,15 @@ impl Checker {
         spec: &spec::Spec,
         routes: &mut Routes,
     ) -> Option<Trigger> {
-        let gateway = self.route_gateway(http, span, spec)?;
-        let (method, path) = self.route(&http.route)?;
+        // Each part is checked even when another is wrong: every mistake in one run.
+        let gateway = self.route_gateway(http, span, spec);
+        let route = self.route(&http.route);
+        let (Some(gateway), Some((method, path))) = (gateway, route) else {
+            if let Some(a) = &http.auth {
+                self.resolve(a, Kind::Auth, Code::UnknownAuth);
+            }
+            return None;
+        };
         let public = http.public.as_ref().is_some_and(|p| p.value);
         let auth = match (&http.auth, public) {
             (Some(a), true) => {
@@ -134,15 +136,22 @@ impl Checker {
             s.timezone.as_ref().map(|t| t.value.as_str()),
         ) {
             Ok(schedule) => Some(Trigger::Schedule(schedule)),
-            Err((message, help)) => {
+            Err((message, help, part)) => {
                 let span = if message.contains("time zone") {
                     s.timezone.as_ref().map_or(s.expression.span, |t| t.span)
                 } else {
-                    s.expression.span
+                    part.map_or(s.expression.span, |p| {
+                        super::part_span(&s.expression.value, s.expression.span, p)
+                    })
+                };
+                let label = if part.is_some() {
+                    "this part is wrong"
+                } else {
+                    "invalid schedule"
                 };
                 self.error(
                     Diagnostic::new(Code::InvalidSchedule, message)
-                        .with_label(span, "invalid schedule")
+                        .with_label(span, label)
                         .with_help(help),
                 );
                 None
@@ -151,8 +160,11 @@ impl Checker {
     }
 
     fn queue_event(&mut self, q: &spec::QueueEvent, sections: &Sections<'_>) -> Option<Trigger> {
-        let queue = self.resolve(&q.name, Kind::Queue, Code::UnknownEventSource)?;
-        let fifo = crate::model::find(sections.queues, &queue, |x| &x.name).is_some_and(|x| x.fifo);
+        // An unknown queue is reported, and the event's other values are still checked.
+        let queue = self.resolve(&q.name, Kind::Queue, Code::UnknownEventSource);
+        let fifo = queue.as_ref().is_some_and(|queue| {
+            crate::model::find(sections.queues, queue, |x| &x.name).is_some_and(|x| x.fifo)
+        });
         let batch_sizes = if fifo {
             limits::SQS_FIFO_BATCH_SIZE
         } else {
@@ -173,7 +185,7 @@ impl Checker {
                 Code::OutOfRange,
             )
         });
-        if let (true, Some(w)) = (fifo, &q.window) {
+        if let (true, Some(w), Some(queue)) = (fifo, &q.window, &queue) {
             self.error(
                 Diagnostic::new(Code::ConflictingKeys, format!("queue `{queue}` is FIFO, and FIFO queue events take no batching window"))
                     .with_label(w.span, "not supported for FIFO queues")
@@ -181,7 +193,10 @@ impl Checker {
             );
         }
         let most = limits::SQS_BATCH_WITHOUT_WINDOW;
-        if batch_size > most && window.unwrap_or(0) == 0 {
+        // A window given but out of range is reported already; only a missing or zero one is
+        // this problem.
+        let no_window = q.window.as_ref().is_none_or(|w| w.value.seconds() == 0);
+        if batch_size > most && no_window {
             let span = q.batch_size.as_ref().map_or(q.name.span, |b| b.span);
             self.error(
                 Diagnostic::new(
@@ -195,7 +210,7 @@ impl Checker {
             );
         }
         Some(Trigger::Queue {
-            queue,
+            queue: queue?,
             batch_size,
             window,
         })
@@ -224,10 +239,51 @@ impl Checker {
         Some(Trigger::Topic { topic, filter })
     }
 
+    /// A bucket event, refused when it overlaps one declared before it: S3 takes no two
+    /// notifications of one bucket for the same change whose key filters overlap.
+    fn bucket_event(&mut self, b: &spec::BucketEvent, span: Span) -> Option<Trigger> {
+        let bucket = self.resolve(&b.name, Kind::Bucket, Code::UnknownEventSource)?;
+        let seen = BucketEventSeen {
+            bucket: bucket.clone(),
+            on: b.on.value,
+            prefix: b.prefix.as_ref().map(|p| p.value.clone()),
+            suffix: b.suffix.as_ref().map(|s| s.value.clone()),
+            span,
+        };
+        if let Some(first) = self.bucket_events.iter().find(|e| e.overlaps(&seen)) {
+            let change = b.on.value.as_str();
+            let filter = |e: &BucketEventSeen| match (&e.prefix, &e.suffix) {
+                (None, None) => "every key".to_string(),
+                (Some(p), None) => format!("keys starting `{p}`"),
+                (None, Some(s)) => format!("keys ending `{s}`"),
+                (Some(p), Some(s)) => format!("keys starting `{p}` and ending `{s}`"),
+            };
+            let diagnostic = Diagnostic::new(
+                Code::OverlappingBucketEvents,
+                format!("two `{change}` events on bucket `{bucket}` match overlapping keys"),
+            )
+            .with_label(span, format!("{}: overlaps the first", filter(&seen)))
+            .with_label(first.span, format!("{}: first declared here", filter(first)))
+            .with_help(
+                "S3 refuses two notifications for the same change when one prefix starts the other and one suffix ends the other (a missing filter matches every key): give them disjoint prefixes or suffixes, or trigger one function",
+            );
+            self.error(diagnostic);
+            return None;
+        }
+        self.bucket_events.push(seen);
+        Some(Trigger::Bucket {
+            bucket,
+            on: b.on.value,
+            prefix: b.prefix.as_ref().map(|p| p.value.clone()),
+            suffix: b.suffix.as_ref().map(|s| s.value.clone()),
+        })
+    }
+
     fn table_event(&mut self, t: &spec::TableEvent, sections: &Sections<'_>) -> Option<Trigger> {
-        let table = self.resolve(&t.name, Kind::Table, Code::UnknownEventSource)?;
-        if crate::model::find(sections.tables, &table, |x| &x.name)
-            .is_some_and(|x| x.stream.is_none())
+        let table = self.resolve(&t.name, Kind::Table, Code::UnknownEventSource);
+        if let Some(table) = &table
+            && crate::model::find(sections.tables, table, |x| &x.name)
+                .is_some_and(|x| x.stream.is_none())
         {
             self.error(
                 Diagnostic::new(
@@ -254,7 +310,7 @@ impl Checker {
             );
         }
         Some(Trigger::Table {
-            table,
+            table: table?,
             starting_position: t
                 .starting_position
                 .as_ref()
@@ -313,5 +369,34 @@ impl Checker {
                 None
             }
         }
+    }
+}
+
+/// A bucket event already declared, to find overlapping ones.
+pub(super) struct BucketEventSeen {
+    bucket: String,
+    on: spec::BucketChange,
+    prefix: Option<String>,
+    suffix: Option<String>,
+    span: Span,
+}
+
+impl BucketEventSeen {
+    /// Whether S3 would call the two notifications overlapping: same bucket and change,
+    /// and some key matches both filters (one prefix starts the other, one suffix ends the
+    /// other; a missing filter is the empty one).
+    fn overlaps(&self, other: &BucketEventSeen) -> bool {
+        let prefixes = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
+        let suffixes = |a: &str, b: &str| a.ends_with(b) || b.ends_with(a);
+        self.bucket == other.bucket
+            && self.on == other.on
+            && prefixes(
+                self.prefix.as_deref().unwrap_or(""),
+                other.prefix.as_deref().unwrap_or(""),
+            )
+            && suffixes(
+                self.suffix.as_deref().unwrap_or(""),
+                other.suffix.as_deref().unwrap_or(""),
+            )
     }
 }

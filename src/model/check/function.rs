@@ -30,16 +30,24 @@ pub const RUNTIMES: &[&str] = &[
     "ruby4.0",
 ];
 
-/// Runtimes AWS deprecated recently: (runtime, deprecated on, successor).
-const DEPRECATED_RUNTIMES: &[(&str, &str, &str)] = &[
-    ("dotnet8", "2026-11-10", "dotnet10"),
-    ("dotnet9", "2026-11-10", "dotnet10"),
-    ("nodejs18.x", "2025-09-01", "nodejs24.x"),
-    ("nodejs20.x", "2026-04-30", "nodejs24.x"),
-    ("provided.al2", "2026-07-31", "provided.al2023"),
-    ("python3.10", "2026-10-31", "python3.14"),
-    ("python3.9", "2025-12-15", "python3.14"),
-    ("ruby3.2", "2026-03-31", "ruby4.0"),
+/// Runtimes AWS deprecated recently: (runtime, deprecated on, successor that every AWS
+/// target accepts, newer successor that only some do). The Terraform target pins the 5.x
+/// provider, whose runtime list stops at `nodejs22.x` and `python3.13`
+/// (`targets::terraform::PROVIDER_RUNTIMES`); a test keeps this table in step with it.
+const DEPRECATED_RUNTIMES: &[(&str, &str, Option<&str>, &str)] = &[
+    ("dotnet8", "2026-11-10", None, "dotnet10"),
+    ("dotnet9", "2026-11-10", None, "dotnet10"),
+    ("nodejs18.x", "2025-09-01", Some("nodejs22.x"), "nodejs24.x"),
+    ("nodejs20.x", "2026-04-30", Some("nodejs22.x"), "nodejs24.x"),
+    (
+        "provided.al2",
+        "2026-07-31",
+        Some("provided.al2023"),
+        "provided.al2023",
+    ),
+    ("python3.10", "2026-10-31", Some("python3.13"), "python3.14"),
+    ("python3.9", "2025-12-15", Some("python3.13"), "python3.14"),
+    ("ruby3.2", "2026-03-31", Some("ruby3.4"), "ruby4.0"),
 ];
 
 /// Seconds in a day: log retention is whole days.
@@ -47,8 +55,21 @@ const DAY: u64 = 86_400;
 
 /// What to say about a runtime that is not supported: its successor, or the closest name.
 fn runtime_help(runtime: &str) -> String {
-    if let Some((_, date, successor)) = DEPRECATED_RUNTIMES.iter().find(|(n, _, _)| *n == runtime) {
-        return format!("AWS deprecated `{runtime}` on {date}: use `{successor}`");
+    if let Some((_, date, portable, newest)) = DEPRECATED_RUNTIMES
+        .iter()
+        .find(|(n, _, _, _)| *n == runtime)
+    {
+        return match portable {
+            Some(p) if p == newest => {
+                format!("AWS deprecated `{runtime}` on {date}: use `{p}`")
+            }
+            Some(p) => format!(
+                "AWS deprecated `{runtime}` on {date}: use `{p}`, which every target accepts (`{newest}` is newer, but the Terraform target's AWS provider 5.x refuses it)"
+            ),
+            None => format!(
+                "AWS deprecated `{runtime}` on {date}: use `{newest}` (the Terraform target's AWS provider 5.x does not know it yet: compile these functions for CloudFormation)"
+            ),
+        };
     }
     suggest(runtime, RUNTIMES.iter().copied()).map_or_else(
         || format!("supported runtimes: {}", crate::spec::read::list(RUNTIMES)),
@@ -408,6 +429,9 @@ impl Checker {
                 .and_then(|q| q.fifo.as_ref())
                 .is_some_and(|f| f.value)
         };
+        if self.colliding.contains(&d.value) || self.under_misspelt(&d.value, None) {
+            return None;
+        }
         match self.lookup(&d.value) {
             Some((Kind::Queue, _)) if fifo(&d.value) => {
                 self.error(
@@ -518,5 +542,34 @@ impl Checker {
             )),
         );
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEPRECATED_RUNTIMES, RUNTIMES, runtime_help};
+    use crate::targets::terraform::PROVIDER_RUNTIMES;
+
+    /// The successor that help suggests first works on every AWS target: Lambda supports
+    /// it and the Terraform target's provider knows it (issue 13: the help once suggested
+    /// `nodejs24.x`, which the Terraform target then refused).
+    #[test]
+    fn deprecated_runtimes_suggest_what_every_target_accepts() {
+        for (old, _, portable, newest) in DEPRECATED_RUNTIMES {
+            assert!(!RUNTIMES.contains(old), "{old} is deprecated and supported");
+            assert!(RUNTIMES.contains(newest), "{newest}");
+            match portable {
+                Some(p) => {
+                    assert!(RUNTIMES.contains(p) && PROVIDER_RUNTIMES.contains(p), "{p}");
+                    assert!(runtime_help(old).contains(&format!("use `{p}`")));
+                }
+                None => assert!(
+                    !RUNTIMES
+                        .iter()
+                        .any(|r| PROVIDER_RUNTIMES.contains(r) && r.starts_with(&newest[..4])),
+                    "{old}: a runtime of its family works on every target"
+                ),
+            }
+        }
     }
 }

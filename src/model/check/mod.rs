@@ -54,6 +54,12 @@ struct Checker {
     auth_kinds: BTreeMap<String, AuthKind>,
     /// (code, primary span) of every problem reported, to report each once.
     reported: BTreeSet<(Code, Span)>,
+    /// Misspelt sections (`tabels:`), already reported as unknown keys.
+    misspelt: Vec<super::Misspelt>,
+    /// Names declared twice (reported once, UD2008): references to them are not reported.
+    colliding: BTreeSet<String>,
+    /// Every bucket event declared so far, to refuse overlapping ones.
+    bucket_events: Vec<event::BucketEventSeen>,
 }
 
 pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnostic>> {
@@ -66,6 +72,9 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
             .map(|(n, a)| (n.value.clone(), a.kind.value))
             .collect(),
         reported: BTreeSet::new(),
+        misspelt: options.misspelt.clone(),
+        colliding: BTreeSet::new(),
+        bucket_events: Vec::new(),
     };
     cx.declare_all(spec);
     let stage = cx.chosen_stage(spec, options);
@@ -93,6 +102,12 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
     if cx.diagnostics.is_empty() {
         Ok(Model {
             app: spec.app.value.clone(),
+            // Where a setting that no function sets belongs: the start of `defaults`, or
+            // the app's name when there is no `defaults`.
+            defaults_span: spec.defaults.as_ref().map_or(spec.app.span, |d| Span {
+                start: d.span.start,
+                end: d.span.start,
+            }),
             stage: options.stage.clone(),
             functions,
             gateways,
@@ -147,6 +162,34 @@ impl Layers<'_> {
             .or_else(|| self.stage.and_then(&stage))
             .or_else(|| self.defaults.and_then(&defaults))
             .map(|s| Setting::new(s.value.clone(), s.span))
+    }
+}
+
+/// The span of `part`, a slice of `text`, inside the scalar at `span` that holds `text`:
+/// exact for a plain scalar or a quoted one without escapes, else the whole scalar (a label
+/// then still points at the right value).
+fn part_span(text: &str, span: Span, part: &str) -> Span {
+    let offset = (part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+    if offset
+        .checked_add(part.len())
+        .is_none_or(|end| end > text.len())
+    {
+        return span;
+    }
+    let width = span.end.saturating_sub(span.start) as usize;
+    let lead = if width == text.len() {
+        0
+    } else if width == text.len() + 2 {
+        1
+    } else {
+        return span;
+    };
+    let (Ok(start), Ok(len)) = (u32::try_from(lead + offset), u32::try_from(part.len())) else {
+        return span;
+    };
+    Span {
+        start: span.start + start,
+        end: span.start + start + len,
     }
 }
 
@@ -315,7 +358,7 @@ impl Checker {
         };
         for (name, function) in spec.functions.iter() {
             let layers = Layers {
-                defaults: spec.defaults.as_ref(),
+                defaults: spec.defaults.as_ref().map(|d| &d.value),
                 stage,
                 function,
                 overrides: stage.and_then(|s| s.functions.get(&name.value)),

@@ -104,18 +104,39 @@ impl Checker {
             self.name(name, kind.noun(), limits::RESOURCE_NAME_LENGTH);
             let key = (namespace(kind), name.value.clone());
             if let Some((other, first)) = self.names.get(&key) {
-                let message = format!(
-                    "`{}` is declared as a {} and as a {}",
-                    name.value,
-                    other.noun(),
-                    kind.noun()
-                );
-                let first = *first;
+                // In file order: the later declaration is the one "declared again".
+                let ((other, first), (kind, again)) = if first.start > name.span.start {
+                    ((kind, name.span), (*other, *first))
+                } else {
+                    ((*other, *first), (kind, name.span))
+                };
+                let message = if other == kind {
+                    format!("{} `{}` is declared twice", kind.noun(), name.value)
+                } else {
+                    format!(
+                        "`{}` is declared as a {} and as a {}",
+                        name.value,
+                        other.noun(),
+                        kind.noun()
+                    )
+                };
+                let help = if other == kind || namespace(kind) != "resources" {
+                    format!("rename one of the two {}s", kind.noun())
+                } else {
+                    format!(
+                        "functions, tables, queues, topics, buckets and secrets share one set of names, because `uses` and `dead_letter` name them without their kind: rename one, for example `{}-{}`",
+                        name.value,
+                        kind.noun()
+                    )
+                };
+                // Every later use of the name is left unresolved without a report of its
+                // own: this one message says what is wrong.
+                self.colliding.insert(name.value.clone());
                 self.error(
                     Diagnostic::new(Code::DuplicateName, message)
-                        .with_label(name.span, "declared again here")
+                        .with_label(again, "declared again here")
                         .with_label(first, "first declared here")
-                        .with_help("give each resource its own name: `uses` and references look resources up by name alone"),
+                        .with_help(help),
                 );
             } else {
                 self.names.insert(key, (kind, name.span));
@@ -132,14 +153,24 @@ impl Checker {
             .collect()
     }
 
-    /// Reports a name that is not declared as `kind`, with the closest declared name.
+    /// Reports a name that is not declared as `kind`, with the closest declared name; a
+    /// name declared twice is already reported (UD2008) and is not reported again.
     pub(super) fn unknown(&mut self, name: &Spanned<String>, what: &str, code: Code, kind: Kind) {
+        if self.colliding.contains(&name.value) || self.under_misspelt(&name.value, Some(kind)) {
+            return;
+        }
         let candidates = self.names_of(|k| k == kind);
         let help = match suggest(&name.value, candidates.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
             None => match self.lookup(&name.value) {
                 Some((other, _)) => format!("`{}` is a {}, not a {what}", name.value, other.noun()),
-                None if candidates.is_empty() => format!("declare it under `{}:`", kind.section()),
+                None if candidates.is_empty() => match self.misspelt_key(kind) {
+                    Some(key) => format!(
+                        "declare it under `{}:` (the spec has `{key}:`, which is misspelt)",
+                        kind.section()
+                    ),
+                    None => format!("declare it under `{}:`", kind.section()),
+                },
                 None => format!(
                     "declared {}s: {}",
                     kind.noun(),
@@ -152,6 +183,22 @@ impl Checker {
                 .with_label(name.span, format!("no {what} has this name"))
                 .with_help(help),
         );
+    }
+
+    /// Whether `name` is declared under a misspelt section (of `kind`, or of any kind):
+    /// the unknown key is reported, and a report of the name would only repeat it.
+    pub(super) fn under_misspelt(&self, name: &str, kind: Option<Kind>) -> bool {
+        self.misspelt
+            .iter()
+            .any(|m| kind.is_none_or(|k| k == m.kind) && m.names.iter().any(|n| n == name))
+    }
+
+    /// The misspelt key of a section, if the spec has one.
+    fn misspelt_key(&self, kind: Kind) -> Option<&str> {
+        self.misspelt
+            .iter()
+            .find(|m| m.kind == kind)
+            .map(|m| m.key.as_str())
     }
 
     /// A resource that `uses` can name.

@@ -1,9 +1,11 @@
-//! HTTP routes: `METHOD /path`, with `{param}` and a final greedy `{param+}`.
+//! HTTP routes: `METHOD /path`, with `{param}` and a final greedy `{param+}`, or the
+//! catch-all `$default`.
 
 use std::collections::BTreeSet;
 
 use super::Checker;
 use crate::diag::{Code, Diagnostic, suggest};
+use crate::model::DEFAULT_ROUTE;
 use crate::spec::read::Spanned;
 
 pub(super) const HTTP_METHODS: &[&str] = &[
@@ -24,8 +26,16 @@ fn path_problem(path: &str) -> Option<String> {
         if let Some(inner) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
             let name = inner.strip_suffix('+').unwrap_or(inner);
             let greedy = inner.ends_with('+');
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Some(format!("`{seg}` is not a path parameter"));
+            if name.is_empty() {
+                return Some(format!("`{seg}` has no parameter name"));
+            }
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Some(format!(
+                    "parameter name `{name}` may have only letters, digits, `_` and `-`"
+                ));
             }
             if greedy && i + 1 != segments.len() {
                 return Some("a greedy parameter `{name+}` must be the last segment".into());
@@ -45,6 +55,9 @@ fn path_problem(path: &str) -> Option<String> {
 
 /// Why `text` is not `METHOD /path`, if it is not; else the method and the path.
 fn parse(text: &str) -> Result<(&str, &str), String> {
+    if text == DEFAULT_ROUTE {
+        return Ok(("ANY", DEFAULT_ROUTE));
+    }
     let Some((method, path)) = text.split_once(' ') else {
         return Err("a method and a path are separated by a space".into());
     };
@@ -81,7 +94,7 @@ impl Checker {
                         format!("`{text}` is not a route: {why}"),
                     )
                     .with_label(route.span, "expected `METHOD /path`")
-                    .with_help("for example `GET /photos/{id}` or `ANY /{proxy+}`"),
+                    .with_help("for example `GET /photos/{id}`, `ANY /{proxy+}`, or `$default` for every request no other route matches"),
                 );
                 None
             }

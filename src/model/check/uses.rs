@@ -14,6 +14,9 @@ impl Checker {
         target: &Spanned<String>,
         entry: &Spanned<spec::Use>,
     ) -> Option<Use> {
+        if self.colliding.contains(&target.value) || self.under_misspelt(&target.value, None) {
+            return None;
+        }
         let Some((kind, _)) = self.lookup(&target.value).copied() else {
             self.unknown_use(target);
             return None;

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::eventing::Plan;
 use super::{BINDING_ROOT, Builder, SERVING_API};
 use crate::access::{self, Need};
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::model::env::Attr;
 use crate::model::{
     Access, AuthKind, CodeSource, EnvPart, EnvValue, Function, Kind, Ref, SecretStore, Trigger, Use,
@@ -246,7 +246,7 @@ fn routes(b: &Builder<'_>, f: &Function) -> (Vec<Value>, bool) {
             continue;
         };
         routes
-            .push(json!({ "gateway": gateway, "route": format!("{method} {path}"), "auth": auth }));
+            .push(json!({ "gateway": gateway, "route": crate::model::route_key(method, path), "auth": auth }));
         let policies = b
             .model
             .gateway(gateway)
@@ -323,14 +323,13 @@ fn gateway_warnings(b: &mut Builder<'_>) {
         let names: Vec<String> = held.iter().map(|f| format!("`{}`", f.name)).collect();
         found.push(
             Diagnostic::new(
-                Code::UnsupportedOnTarget,
+                Code::NotEnforcedOnTarget,
                 format!(
                     "Knative: gateway `{}` has {list}, which Knative Serving does not enforce; its functions ({}) are published cluster-local",
                     g.name,
                     names.join(", ")
                 ),
             )
-            .with_severity(Severity::Warning)
             .with_label(g.span, "needs the cluster's API gateway")
             .with_help(
                 "expose them through the cluster's API gateway or ingress, configured to enforce \
