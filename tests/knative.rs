@@ -19,6 +19,9 @@ use updraft::targets::{Output, knative::Knative};
 /// Kubernetes kinds (ServiceAccount) or kustomize's, which it reports as NO SCHEMA.
 const KNATIVE_FILES: &[&str] = &["services.yaml", "eventing.yaml"];
 
+/// The registry `handler` functions are built into (`--registry`).
+const REGISTRY: &str = "registry.example.com/acme";
+
 /// An app that uses every construct the Knative target maps, in one spec: a public route,
 /// a queue with a redrive policy and a consumer of its dead-letter queue, a filtered topic
 /// subscription, schedules in UTC and in a time zone, an asynchronous invocation with
@@ -182,8 +185,19 @@ fn compile(
     stage: Option<&str>,
     namespace: Option<&str>,
 ) -> Result<Output, Vec<Diagnostic>> {
+    compile_with(file, stage, namespace, Some(REGISTRY))
+}
+
+fn compile_with(
+    file: &SourceFile,
+    stage: Option<&str>,
+    namespace: Option<&str>,
+    registry: Option<&str>,
+) -> Result<Output, Vec<Diagnostic>> {
     common::compilation(file, stage).compile(&Knative {
         namespace: namespace.map(str::to_string),
+        registry: registry.map(str::to_string),
+        code_root: Path::new(file.name()).parent().map(Path::to_path_buf),
     })
 }
 
@@ -302,7 +316,7 @@ fn conforms(output: &Output, name: &str, namespace: &str) {
         .artifacts
         .iter()
         .map(|a| a.path.display().to_string())
-        .filter(|p| p != "kustomization.yaml")
+        .filter(|p| p != "kustomization.yaml" && !p.starts_with("build/"))
         .collect();
     assert_eq!(
         listed, files,
@@ -535,7 +549,7 @@ fn constructs_knative_cannot_express_fail_with_their_diagnostic() {
     let mut mismatches = Vec::new();
     for (what, spec, want) in CONSTRUCTS {
         let file = SourceFile::new(format!("{}.yaml", what.replace(' ', "-")), *spec);
-        let diagnostics = match compile(&file, None, None) {
+        let diagnostics = match compile_with(&file, None, None, None) {
             Ok(_) => panic!("`{what}` compiled for Knative"),
             Err(d) => d,
         };
@@ -641,4 +655,108 @@ fn a_route_is_public_only_when_knative_can_serve_it_as_the_spec_says() {
         warning.message,
         "Knative: gateway `api` has auth, which Knative Serving does not enforce; its functions (`guarded`) are published cluster-local"
     );
+}
+
+/// The adapter's own tests, in its languages: each event shape in, what the handler receives
+/// and what the caller gets back. Skipped, with a message, where the interpreter is missing.
+#[test]
+fn the_adapter_passes_its_own_tests_in_python_and_node() {
+    let dir = common::root().join("targets/knative/adapter");
+    let runs: [(&str, &[&str]); 2] = [
+        ("python3", &["-m", "unittest", "discover", "-s", "."]),
+        ("node", &["--test", "."]),
+    ];
+    for (program, args) in runs {
+        let run = match Command::new(program).args(args).current_dir(&dir).output() {
+            Ok(run) => run,
+            Err(e) => {
+                eprintln!("SKIP: the {program} adapter tests: `{program}` is not available ({e})");
+                continue;
+            }
+        };
+        assert!(
+            run.status.success(),
+            "{program} adapter tests failed:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}
+
+/// `--registry`: a handler function gets an image named after the app and function, tagged
+/// with a hash of its code, and the build files; the tag follows the code.
+#[test]
+fn handlers_become_images_tagged_by_their_code() {
+    let dir = std::env::temp_dir().join(format!("updraft-knative-images-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+    let spec = "app: shop\ngateways: { web: {} }\nfunctions:\n  api: { handler: src/api.handler, runtime: nodejs22.x, events: [ { http: { route: \"GET /x\" } } ] }\n  report: { handler: report.main, runtime: python3.12, code: py }\n";
+    let path = dir.join("updraft.yaml");
+    std::fs::write(&path, spec).expect("spec");
+    std::fs::write(dir.join("src/api.js"), "exports.handler = async () => 1;\n").expect("code");
+    let file = SourceFile::new(path.display().to_string(), spec);
+    let image = |output: &Output, name: &str| {
+        let services = documents(file_of(output, "services.yaml"));
+        let s = services
+            .iter()
+            .find(|s| s["metadata"]["name"] == name)
+            .expect(name);
+        s["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .expect("image")
+            .to_string()
+    };
+    let first = compile(&file, None, None).unwrap_or_else(|d| panic!("{d:?}"));
+    conforms(&first, "images", "shop");
+    let api = image(&first, "api");
+    assert!(
+        api.starts_with("registry.example.com/acme/shop-api:"),
+        "{api}"
+    );
+    // `py` does not exist: the tag hashes handler and runtime, and a warning says so.
+    let [warning] = first.diagnostics.as_slice() else {
+        panic!("{:?}", first.diagnostics);
+    };
+    assert!(warning.message.contains("`report`") && !warning.message.contains("`api`"));
+    let paths: Vec<String> = first
+        .artifacts
+        .iter()
+        .map(|a| a.path.display().to_string())
+        .filter(|p| p.starts_with("build/"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "build/adapter/updraft-adapter.js",
+            "build/adapter/updraft_adapter.py",
+            "build/api/Procfile",
+            "build/api/project.toml",
+            "build/build.sh",
+            "build/report/Procfile",
+            "build/report/project.toml",
+        ]
+    );
+    assert!(
+        file_of(&first, "build/build.sh")
+            .contains(&format!("build api . updraft-adapter.js {api}\n"))
+    );
+    assert!(file_of(&first, "build/report/project.toml").contains("BP_CPYTHON_VERSION"));
+
+    std::fs::write(dir.join("src/api.js"), "exports.handler = async () => 2;\n").expect("code");
+    let second = compile(&file, None, None).expect("compiles");
+    assert_ne!(image(&second, "api"), api, "a code change changes the tag");
+    assert_eq!(image(&second, "report"), image(&first, "report"));
+
+    let refused =
+        compile_with(&file, None, None, Some("Registry.Example.com")).expect_err("bad registry");
+    assert_eq!(codes(&refused), ["UD1005"]);
+    let unserved = "app: a\nfunctions:\n  f: { handler: bootstrap, runtime: provided.al2023 }\n";
+    let refused =
+        compile(&SourceFile::new("a.yaml", unserved), None, None).expect_err("no adapter");
+    assert_eq!(codes(&refused), ["UD5005"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn file_of<'a>(output: &'a Output, name: &str) -> &'a str {
+    file(output, name).unwrap_or_else(|| panic!("{name} missing"))
 }

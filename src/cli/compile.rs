@@ -49,6 +49,10 @@ pub struct Args {
     /// Knative: the Kubernetes namespace [default: the app's name].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
+    /// Knative: the image registry that `handler` functions are built into, as
+    /// `REGISTRY/<app>-<function>:<hash of the code>` (for example `ghcr.io/acme`).
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -101,6 +105,11 @@ impl Args {
                 Split::Never => SplitMode::Never,
             }),
             namespace: self.namespace.clone(),
+            registry: self.registry.clone(),
+            spec_dir: Some(match self.spec.spec.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            }),
         }
     }
 }

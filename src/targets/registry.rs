@@ -18,6 +18,8 @@ pub enum TargetOption {
     Split,
     /// `--namespace`: the Kubernetes namespace.
     Namespace,
+    /// `--registry`: the image registry `handler` functions are built into.
+    Registry,
 }
 
 impl TargetOption {
@@ -28,6 +30,7 @@ impl TargetOption {
             TargetOption::Format => "--format",
             TargetOption::Split => "--split",
             TargetOption::Namespace => "--namespace",
+            TargetOption::Registry => "--registry",
         }
     }
 }
@@ -39,6 +42,10 @@ pub struct Settings {
     pub format: Option<Format>,
     pub split: Option<SplitMode>,
     pub namespace: Option<String>,
+    pub registry: Option<String>,
+    /// The spec's folder, which code paths are relative to (not an option: where the spec
+    /// was read from).
+    pub spec_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -48,6 +55,7 @@ impl Settings {
             self.format.map(|_| TargetOption::Format),
             self.split.map(|_| TargetOption::Split),
             self.namespace.as_ref().map(|_| TargetOption::Namespace),
+            self.registry.as_ref().map(|_| TargetOption::Registry),
         ]
         .into_iter()
         .flatten()
@@ -127,10 +135,12 @@ pub static TARGETS: [Entry; 3] = [
         name: "knative",
         about: "Knative Serving and Eventing manifests for any Kubernetes",
         platform: Platform::Knative,
-        options: &[TargetOption::Namespace],
+        options: &[TargetOption::Namespace, TargetOption::Registry],
         make: |s| {
             Box::new(Knative {
                 namespace: s.namespace.clone(),
+                registry: s.registry.clone(),
+                code_root: s.spec_dir.clone(),
             })
         },
     },

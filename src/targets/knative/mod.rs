@@ -16,10 +16,12 @@
 //! with a hash of the full name.
 
 mod eventing;
+pub mod images;
 mod serving;
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
@@ -27,11 +29,16 @@ use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Access, Kind, Model};
 
-/// The Knative target and its option.
+/// The Knative target and its options.
 #[derive(Default)]
 pub struct Knative {
     /// Kubernetes namespace (default: the app's name).
     pub namespace: Option<String>,
+    /// The image registry that `handler` functions are built into (`--registry`).
+    pub registry: Option<String>,
+    /// The folder the spec's code paths are relative to (the spec's folder); `None` reads
+    /// nothing, and image tags hash the handler and runtime.
+    pub code_root: Option<PathBuf>,
 }
 
 /// The Knative Serving API of the Services.
@@ -55,7 +62,24 @@ impl Target for Knative {
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
         let namespace = namespace(self.namespace.as_deref(), input)?;
         let mut b = Builder::new(input.model, namespace);
+        if let Some(registry) = self
+            .registry
+            .as_deref()
+            .filter(|r| !images::valid_registry(r))
+        {
+            return Err(vec![
+                Diagnostic::new(
+                    Code::InvalidName,
+                    format!("Knative: `{registry}` is not an image registry prefix"),
+                )
+                .with_help(
+                    "pass `--registry` a registry host and optional path in lowercase, without a \
+                     tag, for example `registry.example.com/acme` or `localhost:5000`",
+                ),
+            ]);
+        }
         support::check(&mut b);
+        b.images = images::plan(&mut b, self.registry.as_deref(), self.code_root.as_deref());
         let plan = eventing::lower(&mut b);
         serving::lower(&mut b, &plan);
         if !b.diagnostics.is_empty() {
@@ -107,6 +131,8 @@ pub(crate) struct Builder<'a> {
     pub brokers: Vec<Value>,
     pub triggers: Vec<Value>,
     pub ping_sources: Vec<Value>,
+    /// The images built from source, by function.
+    pub images: BTreeMap<String, images::Image>,
     taken: BTreeSet<(&'static str, String)>,
 }
 
@@ -122,6 +148,7 @@ impl<'a> Builder<'a> {
             brokers: Vec::new(),
             triggers: Vec::new(),
             ping_sources: Vec::new(),
+            images: BTreeMap::new(),
             taken: BTreeSet::new(),
         }
     }
@@ -253,6 +280,19 @@ impl<'a> Builder<'a> {
             .collect::<Vec<_>>()
             .join(", "),
         );
+        let builds = images::artifacts(&self.model.app, &self.images);
+        if !builds.is_empty() {
+            summary.push(format!(
+                "build/: {} to build with buildpacks (sh build/build.sh SPEC_DIR)",
+                count(self.images.len(), "image")
+            ));
+        }
+        for (path, text) in builds {
+            artifacts.push(Artifact {
+                path: path.into(),
+                bytes: text.into_bytes(),
+            });
+        }
         let kustomization = json!({
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
@@ -299,6 +339,16 @@ fn shorten(name: &str, max: usize) -> String {
     let hash = fnv(name);
     let head = name[..max - 9].trim_end_matches('-');
     format!("{head}-{hash:08x}")
+}
+
+/// FNV-1a, 64 bits: the content hash of image tags.
+pub(crate) fn fnv64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 fn fnv(text: &str) -> u32 {

@@ -37,10 +37,14 @@ const MB_PER_VCPU: u64 = 1769;
 pub(super) fn lower(b: &mut Builder<'_>, plan: &Plan) {
     gateway_warnings(b);
     for f in &b.model.functions {
-        let CodeSource::Image { image } = &f.code else {
-            continue; // reported by `support`
+        let image = match &f.code {
+            CodeSource::Image { image } => image.clone(),
+            CodeSource::Handler { .. } => match b.images.get(&f.name) {
+                Some(built) => built.reference.clone(),
+                None => continue, // reported by `images`
+            },
         };
-        let service = service(b, f, image, plan);
+        let service = service(b, f, &image, plan);
         let account = service_account(b, f, plan);
         b.services.push(service);
         b.service_accounts.push(account);
@@ -99,6 +103,15 @@ fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value
         }
     }
     let mut env: Vec<Value> = helpers.into_values().collect();
+    if let Some(built) = b.images.get(&f.name) {
+        // What the adapter needs to run the Lambda handler.
+        env.push(json!({ "name": "UPDRAFT_HANDLER", "value": escape(&built.handler) }));
+        env.push(json!({ "name": "UPDRAFT_FUNCTION", "value": f.name }));
+        env.push(json!({ "name": "UPDRAFT_MEMORY_MB", "value": f.memory.value.to_string() }));
+        env.push(
+            json!({ "name": "UPDRAFT_TIMEOUT_SECONDS", "value": f.timeout.value.to_string() }),
+        );
+    }
     if plan.producers.contains(&f.name) {
         env.push(json!({ "name": "K_SINK", "value": escape(&b.broker_url()) }));
         // The type of each event the function may post: to a queue, a topic, or a function

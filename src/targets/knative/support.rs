@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{Builder, MAX_TIMEOUT_SECONDS};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Access, AuthKind, CodeSource, Kind, SecretStore, Trigger};
+use crate::model::{Access, AuthKind, Kind, SecretStore, Trigger};
 
 pub(super) fn check(b: &mut Builder<'_>) {
     auths(b);
@@ -15,22 +15,6 @@ pub(super) fn check(b: &mut Builder<'_>) {
     secrets(b);
     for f in &b.model.functions {
         let mut found = Vec::new();
-        if let CodeSource::Handler { .. } = f.code {
-            found.push(
-                Diagnostic::new(
-                    Code::ImageRequired,
-                    format!(
-                        "Knative: function `{}` has a handler but no container image",
-                        f.name
-                    ),
-                )
-                .with_label(f.code_span, "a handler and a code package, no image")
-                .with_help(
-                    "Knative runs only container images: build an image that serves HTTP on \
-                     `$PORT` and set `image:` instead of `handler:`",
-                ),
-            );
-        }
         if f.timeout.value > MAX_TIMEOUT_SECONDS {
             found.push(
                 Diagnostic::new(
