@@ -17,10 +17,12 @@ use updraft::targets::{Output, knative::Knative};
 
 /// The files that hold Knative kinds, which `knative-check` knows; the others hold core
 /// Kubernetes kinds (ServiceAccount) or kustomize's, which it reports as NO SCHEMA.
-const KNATIVE_FILES: &[&str] = &["services.yaml", "eventing.yaml"];
+const KNATIVE_FILES: &[&str] = &["services.yaml", "eventing.yaml", "monitoring.yaml"];
 
 /// The registry `handler` functions are built into (`--registry`).
 const REGISTRY: &str = "registry.example.com/acme";
+/// The region of the AWS buckets and tables that IntegrationSources read (`--aws-region`).
+const AWS_REGION: &str = "eu-west-1";
 
 /// An app that uses every construct the Knative target maps, in one spec: a public route,
 /// a queue with a redrive policy and a consumer of its dead-letter queue, a filtered topic
@@ -40,7 +42,7 @@ auth:
 gateways:
   web: {}
 tables:
-  orders: { partition_key: { name: id, type: string } }
+  orders: { partition_key: { name: id, type: string }, stream: new_image }
 buckets:
   receipts: {}
 queues:
@@ -87,6 +89,12 @@ functions:
   triage:
     image: registry.example.com/shop/triage:2.0.1
     events: [ { queue: { name: orders-failed } } ]
+  archive:
+    image: registry.example.com/shop/archive:2.0.1
+    events:
+      - bucket: { name: receipts, on: created, prefix: receipts/, suffix: .pdf }
+      - table: { name: orders, starting_position: trim_horizon }
+    dead_letter: orders-failed
   report:
     image: registry.example.com/shop/report:2.0.1
     events:
@@ -114,9 +122,9 @@ const CONSTRUCTS: &[(&str, &str, &[&str])] = &[
         &["UD5001"],
     ),
     (
-        "bucket, table and iot events",
-        "app: a\nbuckets: { b: {} }\ntables: { t: { partition_key: { name: id, type: string }, stream: new_image } }\nfunctions:\n  f:\n    image: r.example/f:1\n    events:\n      - bucket: { name: b, on: created }\n      - table: { name: t }\n      - iot: { topic: \"sensors/+\" }\n",
-        &["UD5001", "UD5001", "UD5001"],
+        "iot events",
+        "app: a\nfunctions:\n  f:\n    image: r.example/f:1\n    events:\n      - iot: { topic: \"sensors/+\" }\n",
+        &["UD5001"],
     ),
     (
         "cognito auth",
@@ -197,6 +205,7 @@ fn compile_with(
     common::compilation(file, stage).compile(&Knative {
         namespace: namespace.map(str::to_string),
         registry: registry.map(str::to_string),
+        aws_region: registry.map(|_| AWS_REGION.to_string()),
         code_root: Path::new(file.name()).parent().map(Path::to_path_buf),
     })
 }
@@ -759,4 +768,49 @@ fn handlers_become_images_tagged_by_their_code() {
 
 fn file_of<'a>(output: &'a Output, name: &str) -> &'a str {
     file(output, name).unwrap_or_else(|| panic!("{name} missing"))
+}
+
+/// Bucket notifications and table streams stay on AWS: an IntegrationSource per event reads
+/// them (S3 through the SQS queue it notifies, keeping the changes, prefix and suffix; the
+/// stream from its position), and a Trigger on its marker delivers them. Without
+/// `--aws-region` a warning says the sources need it.
+#[test]
+fn aws_events_become_integration_sources() {
+    let spec = "app: a\nbuckets: { b: {} }\ntables: { t: { partition_key: { name: id, type: string }, stream: new_image } }\nfunctions:\n  f:\n    image: r.example/f:1\n    events:\n      - bucket: { name: b, on: removed, prefix: in/ }\n      - table: { name: t, starting_position: latest }\n";
+    let file = SourceFile::new("aws.yaml", spec);
+    let output = compile(&file, None, None).unwrap_or_else(|d| panic!("{d:?}"));
+    assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
+    conforms(&output, "aws-sources", "a");
+    let docs = documents(file_of(&output, "eventing.yaml"));
+    let source = |name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "IntegrationSource" && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let bucket = source("f-bucket-b");
+    assert_eq!(bucket["spec"]["aws"]["sqs"]["arn"], "a-f-b-events");
+    assert_eq!(bucket["spec"]["aws"]["sqs"]["region"], AWS_REGION);
+    let setup = bucket["metadata"]["annotations"]["updraft.dev/aws-setup"]
+        .as_str()
+        .expect("setup");
+    assert!(
+        setup.contains("s3:ObjectRemoved:*") && setup.contains("prefix `in/`"),
+        "{setup}"
+    );
+    let table = source("f-table-t");
+    assert_eq!(table["spec"]["aws"]["ddbStreams"]["table"], "a-t");
+    assert_eq!(
+        table["spec"]["aws"]["ddbStreams"]["streamIteratorType"],
+        "FROM_LATEST"
+    );
+    assert!(docs.iter().any(|d| d["kind"] == "Trigger"
+        && d["spec"]["filter"]["attributes"]["updraftsource"] == "f-table-t"));
+
+    let no_region = common::compilation(&file, None)
+        .compile(&Knative::default())
+        .expect("compiles");
+    let [warning] = no_region.diagnostics.as_slice() else {
+        panic!("{:?}", no_region.diagnostics);
+    };
+    assert!(warning.message.contains("no region"), "{}", warning.message);
 }

@@ -53,6 +53,10 @@ pub struct Args {
     /// `REGISTRY/<app>-<function>:<hash of the code>` (for example `ghcr.io/acme`).
     #[arg(long, value_name = "REGISTRY")]
     pub registry: Option<String>,
+    /// Knative: the AWS region of the buckets and tables whose events reach the functions
+    /// through IntegrationSources (for example `eu-west-1`).
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -106,6 +110,7 @@ impl Args {
             }),
             namespace: self.namespace.clone(),
             registry: self.registry.clone(),
+            aws_region: self.aws_region.clone(),
             spec_dir: Some(match self.spec.spec.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
                 _ => PathBuf::from("."),

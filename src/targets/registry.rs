@@ -20,6 +20,8 @@ pub enum TargetOption {
     Namespace,
     /// `--registry`: the image registry `handler` functions are built into.
     Registry,
+    /// `--aws-region`: the region of the AWS resources an event source reads.
+    AwsRegion,
 }
 
 impl TargetOption {
@@ -31,6 +33,7 @@ impl TargetOption {
             TargetOption::Split => "--split",
             TargetOption::Namespace => "--namespace",
             TargetOption::Registry => "--registry",
+            TargetOption::AwsRegion => "--aws-region",
         }
     }
 }
@@ -43,6 +46,7 @@ pub struct Settings {
     pub split: Option<SplitMode>,
     pub namespace: Option<String>,
     pub registry: Option<String>,
+    pub aws_region: Option<String>,
     /// The spec's folder, which code paths are relative to (not an option: where the spec
     /// was read from).
     pub spec_dir: Option<std::path::PathBuf>,
@@ -56,6 +60,7 @@ impl Settings {
             self.split.map(|_| TargetOption::Split),
             self.namespace.as_ref().map(|_| TargetOption::Namespace),
             self.registry.as_ref().map(|_| TargetOption::Registry),
+            self.aws_region.as_ref().map(|_| TargetOption::AwsRegion),
         ]
         .into_iter()
         .flatten()
@@ -135,11 +140,16 @@ pub static TARGETS: [Entry; 3] = [
         name: "knative",
         about: "Knative Serving and Eventing manifests for any Kubernetes",
         platform: Platform::Knative,
-        options: &[TargetOption::Namespace, TargetOption::Registry],
+        options: &[
+            TargetOption::Namespace,
+            TargetOption::Registry,
+            TargetOption::AwsRegion,
+        ],
         make: |s| {
             Box::new(Knative {
                 namespace: s.namespace.clone(),
                 registry: s.registry.clone(),
+                aws_region: s.aws_region.clone(),
                 code_root: s.spec_dir.clone(),
             })
         },

@@ -36,6 +36,9 @@ pub struct Knative {
     pub namespace: Option<String>,
     /// The image registry that `handler` functions are built into (`--registry`).
     pub registry: Option<String>,
+    /// The AWS region of the buckets and tables whose events IntegrationSources read
+    /// (`--aws-region`).
+    pub aws_region: Option<String>,
     /// The folder the spec's code paths are relative to (the spec's folder); `None` reads
     /// nothing, and image tags hash the handler and runtime.
     pub code_root: Option<PathBuf>,
@@ -47,6 +50,8 @@ pub const SERVING_API: &str = "serving.knative.dev/v1";
 pub const EVENTING_API: &str = "eventing.knative.dev/v1";
 /// The API of PingSources.
 pub const SOURCES_API: &str = "sources.knative.dev/v1";
+/// The API of IntegrationSources (AWS event sources).
+pub const INTEGRATION_API: &str = "sources.knative.dev/v1alpha1";
 /// The broker class every Broker pins, so that its address is known at compile time.
 pub const BROKER_CLASS: &str = "MTChannelBasedBroker";
 /// The longest timeout Knative accepts with its default `max-revision-timeout-seconds`.
@@ -62,6 +67,7 @@ impl Target for Knative {
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
         let namespace = namespace(self.namespace.as_deref(), input)?;
         let mut b = Builder::new(input.model, namespace);
+        b.aws_region.clone_from(&self.aws_region);
         if let Some(registry) = self
             .registry
             .as_deref()
@@ -131,6 +137,8 @@ pub(crate) struct Builder<'a> {
     pub brokers: Vec<Value>,
     pub triggers: Vec<Value>,
     pub ping_sources: Vec<Value>,
+    pub integration_sources: Vec<Value>,
+    pub aws_region: Option<String>,
     /// The images built from source, by function.
     pub images: BTreeMap<String, images::Image>,
     taken: BTreeSet<(&'static str, String)>,
@@ -148,6 +156,8 @@ impl<'a> Builder<'a> {
             brokers: Vec::new(),
             triggers: Vec::new(),
             ping_sources: Vec::new(),
+            integration_sources: Vec::new(),
+            aws_region: None,
             images: BTreeMap::new(),
             taken: BTreeSet::new(),
         }
@@ -266,6 +276,7 @@ impl<'a> Builder<'a> {
             .iter()
             .chain(&self.triggers)
             .chain(&self.ping_sources)
+            .chain(&self.integration_sources)
             .collect();
         file(
             "eventing.yaml",
@@ -274,6 +285,7 @@ impl<'a> Builder<'a> {
                 count(self.brokers.len(), "Broker"),
                 count(self.triggers.len(), "Trigger"),
                 count(self.ping_sources.len(), "PingSource"),
+                count(self.integration_sources.len(), "IntegrationSource"),
             ]
             .into_iter()
             .filter(|s| !s.starts_with("0 "))
@@ -332,7 +344,7 @@ pub(crate) fn short_name(name: &str) -> String {
 
 /// `name`, or its first characters and a hash of the whole when it is longer than `max`.
 /// Names are ASCII (`a-z0-9-`), so byte indexes are character boundaries.
-fn shorten(name: &str, max: usize) -> String {
+pub(crate) fn shorten(name: &str, max: usize) -> String {
     if name.len() <= max {
         return name.to_string();
     }

@@ -54,17 +54,6 @@ pub(super) fn check(b: &mut Builder<'_>) {
         }
         for event in &f.events {
             let (what, help) = match &event.trigger {
-                Trigger::Bucket { bucket, .. } => (
-                    format!("bucket `{bucket}` notifications"),
-                    "a bucket is an external binding on Knative and cannot trigger a function: \
-                     have the object store post its change events to the app's Broker and \
-                     trigger the function from a topic, or compile for CloudFormation or Terraform",
-                ),
-                Trigger::Table { table, .. } => (
-                    format!("table `{table}` stream records"),
-                    "a table is an external binding on Knative and has no stream: publish the \
-                     changes to a topic from the writer, or compile for CloudFormation or Terraform",
-                ),
                 Trigger::Iot { .. } => (
                     "IoT rules".to_string(),
                     "Knative has no IoT rule engine: bridge the MQTT messages into the app's \

@@ -112,9 +112,9 @@ class CloudEvents(unittest.TestCase):
     def test_aws_sources_pass_the_records_they_carry(self):
         h = Recorder()
         s3 = {"Records": [{"eventSource": "aws:s3", "s3": {"object": {"key": "uploads/a.jpg"}}}]}
-        adapter.handle(h, "POST", "/", *binary("dev.knative.eventing.aws-sqs", json.dumps(s3).encode()))
+        adapter.handle(h, "POST", "/", *binary("dev.knative.eventing.aws-sqs", json.dumps(s3).encode(), updraftshape="s3", updraftsource="fbucketb"))
         ddb = {"eventName": "REMOVE", "dynamodb": {"Keys": {"id": {"S": "1"}}}}
-        adapter.handle(h, "POST", "/", *binary("dev.knative.eventing.aws-ddb-streams", json.dumps(ddb).encode()))
+        adapter.handle(h, "POST", "/", *binary("any.type", json.dumps(ddb).encode(), updraftshape="dynamodb"))
         self.assertEqual(h.events[0], s3)
         self.assertEqual(h.events[1]["Records"][0]["eventName"], "REMOVE")
         self.assertEqual(h.events[1]["Records"][0]["eventSource"], "aws:dynamodb")

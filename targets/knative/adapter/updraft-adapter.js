@@ -102,7 +102,14 @@ function eventFor(attrs, data) {
   const kind = parts.length >= 3 ? parts[1] : '';
   const now = attrs.time || new Date().toISOString();
   const id = attrs.id || crypto.randomUUID();
-  const extensions = Object.keys(attrs).filter((k) => !CONTEXT_ATTRIBUTES.has(k)).sort();
+  const extensions = Object.keys(attrs).filter((k) => !CONTEXT_ATTRIBUTES.has(k) && !k.startsWith('updraft')).sort();
+  // Events of updraft's IntegrationSources say how to present them.
+  if (attrs.updraftshape === 's3') return jsonOrNull(data); // an SQS message S3 posted: the notification
+  if (attrs.updraftshape === 'dynamodb') {
+    const payload = jsonOrNull(data);
+    const records = Array.isArray(payload) ? payload : [payload];
+    return { Records: records.map((r) => (r && typeof r === 'object' ? { ...r, eventSource: 'aws:dynamodb' } : r)) };
+  }
   if (type === PING_TYPE) {
     return {
       version: '0', id, 'detail-type': 'Scheduled Event', source: 'aws.events', account: '',

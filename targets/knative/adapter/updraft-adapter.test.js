@@ -88,8 +88,8 @@ test('queue, topic, invocation and schedule CloudEvents', async () => {
 test('AWS sources pass the records they carry', async () => {
   const h = recorder();
   const s3 = { Records: [{ eventSource: 'aws:s3', s3: { object: { key: 'uploads/a.jpg' } } }] };
-  await adapter.handle(h, 'POST', '/', ...binary('dev.knative.eventing.aws-sqs', JSON.stringify(s3)));
-  await adapter.handle(h, 'POST', '/', ...binary('dev.knative.eventing.aws-ddb-streams', '{"eventName":"REMOVE"}'));
+  await adapter.handle(h, 'POST', '/', ...binary('dev.knative.eventing.aws-sqs', JSON.stringify(s3), { updraftshape: 's3', updraftsource: 'fbucketb' }));
+  await adapter.handle(h, 'POST', '/', ...binary('any.type', '{"eventName":"REMOVE"}', { updraftshape: 'dynamodb' }));
   assert.deepEqual(h.events[0], s3);
   assert.equal(h.events[1].Records[0].eventName, 'REMOVE');
   assert.equal(h.events[1].Records[0].eventSource, 'aws:dynamodb');

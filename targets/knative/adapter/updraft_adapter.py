@@ -98,6 +98,14 @@ def event_for(attrs, data):
         for k, v in attrs.items()
         if k not in ("id", "source", "specversion", "type", "datacontenttype", "dataschema", "subject", "time")
     }
+    shape = attrs.get("updraftshape")
+    if shape == "s3":  # an SQS message that S3 posted: its body is the notification
+        return _json_or_none(data)
+    if shape == "dynamodb":
+        payload = _json_or_none(data)
+        records = payload if isinstance(payload, list) else [payload]
+        return {"Records": [dict(r, eventSource="aws:dynamodb") if isinstance(r, dict) else r for r in records]}
+    extensions = {k: v for k, v in extensions.items() if not k.startswith("updraft")}
     if kind == PING_TYPE:
         return {
             "version": "0",
