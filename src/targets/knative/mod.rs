@@ -17,6 +17,7 @@
 
 mod eventing;
 pub mod images;
+mod monitoring;
 mod serving;
 mod support;
 
@@ -88,6 +89,7 @@ impl Target for Knative {
         b.images = images::plan(&mut b, self.registry.as_deref(), self.code_root.as_deref());
         let plan = eventing::lower(&mut b);
         serving::lower(&mut b, &plan);
+        monitoring::lower(&mut b, &plan);
         if !b.diagnostics.is_empty() {
             crate::diag::sort(&mut b.diagnostics);
             return Err(b.diagnostics);
@@ -138,6 +140,8 @@ pub(crate) struct Builder<'a> {
     pub triggers: Vec<Value>,
     pub ping_sources: Vec<Value>,
     pub integration_sources: Vec<Value>,
+    /// PrometheusRules of the alarms.
+    pub monitoring: Vec<Value>,
     pub aws_region: Option<String>,
     /// The images built from source, by function.
     pub images: BTreeMap<String, images::Image>,
@@ -157,6 +161,7 @@ impl<'a> Builder<'a> {
             triggers: Vec::new(),
             ping_sources: Vec::new(),
             integration_sources: Vec::new(),
+            monitoring: Vec::new(),
             aws_region: None,
             images: BTreeMap::new(),
             taken: BTreeSet::new(),
@@ -291,6 +296,11 @@ impl<'a> Builder<'a> {
             .filter(|s| !s.starts_with("0 "))
             .collect::<Vec<_>>()
             .join(", "),
+        );
+        file(
+            "monitoring.yaml",
+            self.monitoring.iter().collect(),
+            count(self.monitoring.len(), "PrometheusRule"),
         );
         let builds = images::artifacts(&self.model.app, &self.images);
         if !builds.is_empty() {

@@ -10,7 +10,6 @@ use crate::model::{Access, AuthKind, Kind, SecretStore, Trigger};
 
 pub(super) fn check(b: &mut Builder<'_>) {
     auths(b);
-    alarms(b);
     queues_and_topics(b);
     secrets(b);
     for f in &b.model.functions {
@@ -118,26 +117,6 @@ fn auths(b: &mut Builder<'_>) {
                 ),
             );
         }
-    }
-}
-
-fn alarms(b: &mut Builder<'_>) {
-    for alarm in &b.model.alarms {
-        b.diagnostics.push(
-            Diagnostic::new(
-                Code::UnsupportedOnTarget,
-                format!(
-                    "Knative: alarm `{}` cannot be expressed; Knative has no alarms",
-                    alarm.name
-                ),
-            )
-            .with_label(alarm.span, "a CloudWatch alarm")
-            .with_help(
-                "watch the app with the cluster's monitoring instead (for example a \
-                 PrometheusRule on Knative's revision and broker metrics) and keep `alarms` in \
-                 a spec compiled for CloudFormation or Terraform",
-            ),
-        );
     }
 }
 
