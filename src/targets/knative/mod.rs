@@ -18,6 +18,7 @@
 mod eventing;
 pub mod images;
 mod monitoring;
+mod policies;
 mod serving;
 mod support;
 
@@ -88,6 +89,7 @@ impl Target for Knative {
         support::check(&mut b);
         b.images = images::plan(&mut b, self.registry.as_deref(), self.code_root.as_deref());
         let plan = eventing::lower(&mut b);
+        policies::lower(&mut b);
         serving::lower(&mut b, &plan);
         monitoring::lower(&mut b, &plan);
         if !b.diagnostics.is_empty() {
@@ -140,6 +142,8 @@ pub(crate) struct Builder<'a> {
     pub triggers: Vec<Value>,
     pub ping_sources: Vec<Value>,
     pub integration_sources: Vec<Value>,
+    /// EventPolicies of the app's Broker.
+    pub policies: Vec<Value>,
     /// PrometheusRules of the alarms.
     pub monitoring: Vec<Value>,
     pub aws_region: Option<String>,
@@ -162,6 +166,7 @@ impl<'a> Builder<'a> {
             ping_sources: Vec::new(),
             integration_sources: Vec::new(),
             monitoring: Vec::new(),
+            policies: Vec::new(),
             aws_region: None,
             images: BTreeMap::new(),
             taken: BTreeSet::new(),
@@ -282,6 +287,7 @@ impl<'a> Builder<'a> {
             .chain(&self.triggers)
             .chain(&self.ping_sources)
             .chain(&self.integration_sources)
+            .chain(&self.policies)
             .collect();
         file(
             "eventing.yaml",
@@ -291,6 +297,7 @@ impl<'a> Builder<'a> {
                 count(self.triggers.len(), "Trigger"),
                 count(self.ping_sources.len(), "PingSource"),
                 count(self.integration_sources.len(), "IntegrationSource"),
+                count(self.policies.len(), "EventPolicy"),
             ]
             .into_iter()
             .filter(|s| !s.starts_with("0 "))
@@ -335,7 +342,11 @@ impl<'a> Builder<'a> {
 }
 
 fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("{n} {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {noun}s"),
+    }
 }
 
 /// A multi-document YAML stream: documents separated by `---`.

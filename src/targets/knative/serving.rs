@@ -114,6 +114,10 @@ fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value
     }
     if plan.producers.contains(&f.name) {
         env.push(json!({ "name": "K_SINK", "value": escape(&b.broker_url()) }));
+        env.push(json!({
+            "name": format!("{HELPER_PREFIX}BROKER_TOKEN_FILE"),
+            "value": format!("{}/token", super::policies::TOKEN_DIR),
+        }));
         // The type of each event the function may post: to a queue, a topic, or a function
         // it invokes asynchronously.
         let mut produced: Vec<&Ref> = f
@@ -155,18 +159,28 @@ fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value
         }),
     );
     let mut volumes = Vec::new();
+    let mut mounts: Vec<Value> = Vec::new();
+    if plan.producers.contains(&f.name) {
+        // An OIDC token of the function's ServiceAccount for the Broker's audience: what the
+        // Broker's EventPolicies admit (sent as `Authorization: Bearer`).
+        mounts.push(json!({ "name": "broker-token", "mountPath": super::policies::TOKEN_DIR, "readOnly": true }));
+        volumes.push(json!({
+            "name": "broker-token",
+            "projected": { "sources": [ { "serviceAccountToken": {
+                "audience": super::policies::broker_audience(b),
+                "expirationSeconds": 3600,
+                "path": "token",
+            } } ] },
+        }));
+    }
     if !bindings.is_empty() {
-        let mounts: Vec<Value> = bindings
-            .iter()
-            .map(|u| {
-                json!({
-                    "name": format!("binding-{}", u.resource.name),
-                    "mountPath": format!("{BINDING_ROOT}/{}", u.resource.name),
-                    "readOnly": true,
-                })
+        mounts.extend(bindings.iter().map(|u| {
+            json!({
+                "name": format!("binding-{}", u.resource.name),
+                "mountPath": format!("{BINDING_ROOT}/{}", u.resource.name),
+                "readOnly": true,
             })
-            .collect();
-        container.insert("volumeMounts".into(), Value::Array(mounts));
+        }));
         for u in &bindings {
             volumes.push(json!({
                 "name": format!("binding-{}", u.resource.name),
@@ -175,6 +189,9 @@ fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value
         }
     }
 
+    if !mounts.is_empty() {
+        container.insert("volumeMounts".into(), Value::Array(mounts));
+    }
     let mut pod = json!({
         "serviceAccountName": f.name,
         "automountServiceAccountToken": false,
@@ -549,15 +566,17 @@ fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
                 },
                 Kind::Queue if *access == Access::Consume => continue, // the `queue` event's Trigger
                 Kind::Queue | Kind::Topic => format!(
-                    "posts events of type `{}` to Broker `{}`",
+                    "posts events of type `{}` to Broker `{}`, admitted by EventPolicy `{}`",
                     b.event_type(resource.kind, &resource.name),
-                    b.broker()
+                    b.broker(),
+                    super::policies::policy_name(b, resource.kind, &resource.name)
                 ),
                 Kind::Function => format!(
-                    "calls {}, or posts events of type `{}` to Broker `{}`",
+                    "calls {}, or posts events of type `{}` to Broker `{}`, admitted by EventPolicy `{}`",
                     b.function_url(&resource.name),
                     b.event_type(Kind::Function, &resource.name),
-                    b.broker()
+                    b.broker(),
+                    super::policies::policy_name(b, Kind::Function, &resource.name)
                 ),
                 Kind::Gateway | Kind::Auth => continue,
             },
