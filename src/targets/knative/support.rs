@@ -38,17 +38,26 @@ pub(super) fn check(b: &mut Builder<'_>) {
             );
         }
         for statement in &f.permissions {
+            let document = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [crate::targets::aws::raw_statement(statement)],
+            });
             found.push(
                 Diagnostic::new(
                     Code::UnsupportedOnTarget,
                     format!("Knative: function `{}` has a raw IAM statement", f.name),
                 )
-                .with_label(statement.span, "IAM has no meaning on Knative")
-                .with_help(
-                    "a Knative function has no IAM identity, so a statement can neither grant \
-                     nor deny: reach resources through `uses` (tables and buckets become \
-                     binding Secrets), or compile this app for CloudFormation or Terraform",
-                ),
+                .with_label(statement.span, "IAM has no meaning on Knative by itself")
+                .with_help(format!(
+                    "a Knative function has no IAM identity of its own, so the statement can \
+                     neither grant nor deny. On EKS, give ServiceAccount `{name}` an IAM role that \
+                     holds it (IRSA: annotate the ServiceAccount `eks.amazonaws.com/role-arn: \
+                     <role ARN>`, or an EKS Pod Identity association for `{name}`), with this policy \
+                     document: {document}; then remove `permissions` from the spec compiled for \
+                     Knative. Elsewhere, reach resources through `uses` (tables and buckets \
+                     become binding Secrets), or compile this app for CloudFormation or Terraform",
+                    name = f.name
+                )),
             );
         }
         for event in &f.events {
