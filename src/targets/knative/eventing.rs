@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use super::{
-    BROKER_CLASS, Builder, EVENTING_API, INTEGRATION_API, SERVING_API, SOURCES_API, short_name,
-    shorten,
+    BROKER_CLASS, Builder, EVENTING_API, INTEGRATION_API, KAFKA_BROKER_CLASS, SERVING_API,
+    SOURCES_API, short_name, shorten,
 };
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Access, Function, Kind, StartingPosition, Trigger};
@@ -73,7 +73,8 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
                     let attributes = type_filter(b.event_type(Kind::Queue, queue));
                     let base = format!("{}-queue-{queue}", f.name);
                     let about = format!("delivers queue `{queue}` to function `{}`", f.name);
-                    trigger(b, f, &base, None, attributes, &delivery, &about);
+                    let ordered = fifo(b, Kind::Queue, queue);
+                    trigger(b, f, &base, None, attributes, &delivery, &about, ordered);
                     dead_letters.extend(delivery.dead_letter);
                 }
                 Trigger::Topic { topic, filter } => {
@@ -85,12 +86,13 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
                         }
                     };
                     let delivery = async_delivery(f);
+                    let ordered = fifo(b, Kind::Topic, topic);
                     for combination in combinations {
                         let mut attributes = type_filter(b.event_type(Kind::Topic, topic));
                         attributes.extend(combination);
                         let base = format!("{}-topic-{topic}", f.name);
                         let about = format!("delivers topic `{topic}` to function `{}`", f.name);
-                        trigger(b, f, &base, None, attributes, &delivery, &about);
+                        trigger(b, f, &base, None, attributes, &delivery, &about, ordered);
                     }
                     dead_letters.extend(delivery.dead_letter);
                 }
@@ -121,6 +123,7 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
                 attributes,
                 &delivery,
                 &about,
+                false,
             );
             dead_letters.extend(delivery.dead_letter);
         }
@@ -220,8 +223,18 @@ fn dead_letter_brokers(b: &mut Builder<'_>, initial: BTreeSet<String>) -> BTreeS
                     },
                     None => vec![Map::new()],
                 };
+                let ordered = fifo(b, kind, &target);
                 for attributes in combos {
-                    trigger(b, f, &base, Some(&name), attributes, &delivery, &about);
+                    trigger(
+                        b,
+                        f,
+                        &base,
+                        Some(&name),
+                        attributes,
+                        &delivery,
+                        &about,
+                        ordered,
+                    );
                 }
                 if let Some(next) = &delivery.dead_letter
                     && !done.contains(next)
@@ -296,7 +309,7 @@ fn ping(
         schedule.expression(),
         f.name
     );
-    trigger(b, f, &name, None, attributes, &delivery, &about);
+    trigger(b, f, &name, None, attributes, &delivery, &about, false);
     Some(delivery)
 }
 
@@ -395,16 +408,37 @@ fn aws_source(b: &mut Builder<'_>, f: &Function, event: &Trigger, delivery: &Del
     let mut attributes = Map::new();
     attributes.insert("updraftsource".into(), json!(marker));
     let about = format!("delivers {what} to function `{}`", f.name);
-    trigger(b, f, &name, None, attributes, delivery, &about);
+    trigger(b, f, &name, None, attributes, delivery, &about, false);
 }
 
 fn broker(b: &Builder<'_>, name: &str, about: &str) -> Value {
     let mut metadata = b.metadata(name, name);
+    let class = if b.ordered() {
+        KAFKA_BROKER_CLASS
+    } else {
+        BROKER_CLASS
+    };
     metadata["annotations"] = json!({
-        "eventing.knative.dev/broker.class": BROKER_CLASS,
+        "eventing.knative.dev/broker.class": class,
         "kubernetes.io/description": about,
     });
-    json!({ "apiVersion": EVENTING_API, "kind": "Broker", "metadata": metadata })
+    let mut broker = json!({ "apiVersion": EVENTING_API, "kind": "Broker", "metadata": metadata });
+    if b.ordered() {
+        // The Kafka Broker's default configuration (topic partitions, replication).
+        broker["spec"] = json!({ "config": {
+            "apiVersion": "v1", "kind": "ConfigMap", "name": "kafka-broker-config", "namespace": "knative-eventing",
+        } });
+    }
+    broker
+}
+
+/// Whether events of a queue or topic must be delivered in order (it is FIFO).
+fn fifo(b: &Builder<'_>, kind: Kind, name: &str) -> bool {
+    match kind {
+        Kind::Queue => b.model.queue(name).is_some_and(|q| q.fifo),
+        Kind::Topic => b.model.topic(name).is_some_and(|t| t.fifo),
+        _ => false,
+    }
 }
 
 fn type_filter(event_type: String) -> Map<String, Value> {
@@ -443,10 +477,15 @@ fn trigger(
     attributes: Map<String, Value>,
     delivery: &Delivery,
     about: &str,
+    ordered: bool,
 ) {
     let name = b.unique_name("Trigger", base);
     let mut metadata = b.metadata(&name, &f.name);
     metadata["annotations"] = json!({ "kubernetes.io/description": about });
+    if ordered {
+        // One event at a time per partition (the `partitionkey` extension: the message group).
+        metadata["annotations"]["kafka.eventing.knative.dev/delivery.order"] = json!("ordered");
+    }
     let broker = broker.map_or_else(|| b.broker().to_string(), str::to_string);
     let mut spec = json!({ "broker": broker });
     if !attributes.is_empty() {

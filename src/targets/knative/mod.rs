@@ -56,6 +56,9 @@ pub const SOURCES_API: &str = "sources.knative.dev/v1";
 pub const INTEGRATION_API: &str = "sources.knative.dev/v1alpha1";
 /// The broker class every Broker pins, so that its address is known at compile time.
 pub const BROKER_CLASS: &str = "MTChannelBasedBroker";
+/// The broker class of apps with FIFO queues or topics: Knative's Kafka Broker, whose
+/// Triggers can deliver in order.
+pub const KAFKA_BROKER_CLASS: &str = "Kafka";
 /// The longest timeout Knative accepts with its default `max-revision-timeout-seconds`.
 pub const MAX_TIMEOUT_SECONDS: u64 = 600;
 /// Where binding Secrets are mounted (the servicebinding.io `SERVICE_BINDING_ROOT`).
@@ -222,10 +225,20 @@ impl<'a> Builder<'a> {
         short_name(&format!("{}-{target}", self.model.app))
     }
 
+    /// Whether the app's Brokers are Kafka Brokers: it has a FIFO queue or topic.
+    pub fn ordered(&self) -> bool {
+        self.model.queues.iter().any(|q| q.fifo) || self.model.topics.iter().any(|t| t.fifo)
+    }
+
     /// The address producers post CloudEvents to: the ingress of the pinned broker class.
     pub fn broker_url(&self) -> String {
+        let ingress = if self.ordered() {
+            "kafka-broker-ingress"
+        } else {
+            "broker-ingress"
+        };
         format!(
-            "http://broker-ingress.knative-eventing.svc.cluster.local/{}/{}",
+            "http://{ingress}.knative-eventing.svc.cluster.local/{}/{}",
             self.namespace,
             self.broker()
         )

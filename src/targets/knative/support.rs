@@ -132,9 +132,6 @@ fn auths(b: &mut Builder<'_>) {
 fn queues_and_topics(b: &mut Builder<'_>) {
     let mut found = Vec::new();
     for q in &b.model.queues {
-        if q.fifo {
-            found.push(fifo(Kind::Queue, &q.name, q.span));
-        }
         if q.delay > 0 {
             found.push(
                 Diagnostic::new(
@@ -147,11 +144,6 @@ fn queues_and_topics(b: &mut Builder<'_>) {
                 .with_label(q.span, "has `delay`")
                 .with_help("remove `delay` (the consumer can wait itself), or compile for CloudFormation or Terraform"),
             );
-        }
-    }
-    for t in &b.model.topics {
-        if t.fifo {
-            found.push(fifo(Kind::Topic, &t.name, t.span));
         }
     }
     // A queue hands each message to one consumer; a Broker gives every Trigger a copy.
@@ -182,20 +174,6 @@ fn queues_and_topics(b: &mut Builder<'_>) {
         ));
     }
     b.diagnostics.extend(found);
-}
-
-fn fifo(kind: Kind, name: &str, span: crate::source::Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::UnsupportedOnTarget,
-        format!(
-            "Knative: {} `{name}` is FIFO; a Knative Broker does not keep events in order",
-            kind.noun()
-        ),
-    )
-    .with_label(span, "`fifo: true`")
-    .with_help(
-        "remove `fifo` for an app that runs on Knative, or compile for CloudFormation or Terraform",
-    )
 }
 
 fn secrets(b: &mut Builder<'_>) {

@@ -89,6 +89,8 @@ class CloudEvents(unittest.TestCase):
         self.assertEqual(record["messageId"], "e-1")
         self.assertEqual(json.loads(record["body"]), {"id": 7})
         self.assertEqual(record["messageAttributes"]["priority"]["stringValue"], "high")
+        adapter.handle(h, "POST", "/", *binary("shop.queue.commands", b"{}", partitionkey="device-7"))
+        self.assertEqual(h.events[1]["Records"][0]["attributes"]["MessageGroupId"], "device-7")
         self.assertEqual(status, 200)
 
     def test_a_topic_event_is_sns_records_structured_mode_too(self):

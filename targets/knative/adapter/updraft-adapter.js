@@ -118,9 +118,11 @@ function eventFor(attrs, data) {
   }
   if (kind === 'queue') {
     const ms = String(Date.now());
+    const attributes = { ApproximateReceiveCount: '1', SentTimestamp: ms, SenderId: attrs.source || '', ApproximateFirstReceiveTimestamp: ms };
+    if (attrs.partitionkey !== undefined) attributes.MessageGroupId = attrs.partitionkey; // a FIFO queue's message group
     return { Records: [{
       messageId: id, receiptHandle: id, body: data.toString(),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: ms, SenderId: attrs.source || '', ApproximateFirstReceiveTimestamp: ms },
+      attributes,
       messageAttributes: Object.fromEntries(extensions.map((k) => [k, { stringValue: attrs[k], dataType: 'String' }])),
       md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: type, awsRegion: '',
     }] };

@@ -78,6 +78,9 @@ test('queue, topic, invocation and schedule CloudEvents', async () => {
   assert.equal(sqs.messageId, 'e-1');
   assert.deepEqual(JSON.parse(sqs.body), { id: 7 });
   assert.deepEqual(sqs.messageAttributes.priority, { stringValue: 'high', dataType: 'String' });
+  const fifo = recorder();
+  await adapter.handle(fifo, 'POST', '/', ...binary('shop.queue.commands', '{}', { partitionkey: 'device-7' }));
+  assert.equal(fifo.events[0].Records[0].attributes.MessageGroupId, 'device-7');
   const sns = h.events[1].Records[0].Sns;
   assert.deepEqual(JSON.parse(sns.Message), { parcel: 1 });
   assert.deepEqual(sns.MessageAttributes.carrier, { Type: 'String', Value: 'dhl' });

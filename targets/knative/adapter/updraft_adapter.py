@@ -119,16 +119,19 @@ def event_for(attrs, data):
             "detail": {},
         }
     if len(parts) == 3 and parts[1] == "queue":
+        sqs_attributes = {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(int(time.time() * 1000)),
+            "SenderId": attrs.get("source", ""),
+            "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+        }
+        if "partitionkey" in attrs:  # a FIFO queue's message group (Kafka partition key)
+            sqs_attributes["MessageGroupId"] = attrs["partitionkey"]
         return {"Records": [{
             "messageId": ident,
             "receiptHandle": ident,
             "body": _text(data),
-            "attributes": {
-                "ApproximateReceiveCount": "1",
-                "SentTimestamp": str(int(time.time() * 1000)),
-                "SenderId": attrs.get("source", ""),
-                "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
-            },
+            "attributes": sqs_attributes,
             "messageAttributes": {
                 k: {"stringValue": v, "dataType": "String"} for k, v in sorted(extensions.items())
             },
