@@ -17,7 +17,12 @@ use updraft::targets::{Output, knative::Knative};
 
 /// The files that hold Knative kinds, which `knative-check` knows; the others hold core
 /// Kubernetes kinds (ServiceAccount) or kustomize's, which it reports as NO SCHEMA.
-const KNATIVE_FILES: &[&str] = &["services.yaml", "eventing.yaml", "monitoring.yaml"];
+const KNATIVE_FILES: &[&str] = &[
+    "services.yaml",
+    "eventing.yaml",
+    "routes.yaml",
+    "monitoring.yaml",
+];
 
 /// The registry `handler` functions are built into (`--registry`).
 const REGISTRY: &str = "registry.example.com/acme";
@@ -656,6 +661,17 @@ fn a_route_is_public_only_when_knative_can_serve_it_as_the_spec_says() {
         "cluster-local",
         "a function without routes is never public"
     );
+    // One entry point: the HTTPRoute routes what needs no auth, never the guarded route.
+    let routes = documents(file(&output, "routes.yaml").expect("routes.yaml"));
+    let [route] = routes.as_slice() else {
+        panic!("one HTTPRoute expected: {routes:?}")
+    };
+    assert_eq!(route["spec"]["parentRefs"][0]["name"], "api");
+    let rules = route["spec"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["backendRefs"][0]["name"], "open");
+    assert_eq!(rules[0]["matches"][0]["path"]["value"], "/open");
+    assert_eq!(rules[0]["matches"][0]["method"], "GET");
     let [warning] = output.diagnostics.as_slice() else {
         panic!("one warning expected: {:?}", output.diagnostics);
     };

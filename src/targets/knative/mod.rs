@@ -19,6 +19,7 @@ mod eventing;
 pub mod images;
 mod monitoring;
 mod policies;
+mod routes;
 mod serving;
 mod support;
 
@@ -95,6 +96,7 @@ impl Target for Knative {
         policies::lower(&mut b);
         serving::lower(&mut b, &plan);
         monitoring::lower(&mut b, &plan);
+        routes::lower(&mut b);
         if !b.diagnostics.is_empty() {
             crate::diag::sort(&mut b.diagnostics);
             return Err(b.diagnostics);
@@ -145,6 +147,8 @@ pub(crate) struct Builder<'a> {
     pub triggers: Vec<Value>,
     pub ping_sources: Vec<Value>,
     pub integration_sources: Vec<Value>,
+    /// HTTPRoutes of the gateways.
+    pub routes: Vec<Value>,
     /// EventPolicies of the app's Broker.
     pub policies: Vec<Value>,
     /// PrometheusRules of the alarms.
@@ -170,6 +174,7 @@ impl<'a> Builder<'a> {
             integration_sources: Vec::new(),
             monitoring: Vec::new(),
             policies: Vec::new(),
+            routes: Vec::new(),
             aws_region: None,
             images: BTreeMap::new(),
             taken: BTreeSet::new(),
@@ -316,6 +321,11 @@ impl<'a> Builder<'a> {
             .filter(|s| !s.starts_with("0 "))
             .collect::<Vec<_>>()
             .join(", "),
+        );
+        file(
+            "routes.yaml",
+            self.routes.iter().collect(),
+            count(self.routes.len(), "HTTPRoute"),
         );
         file(
             "monitoring.yaml",
