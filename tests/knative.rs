@@ -21,6 +21,7 @@ const KNATIVE_FILES: &[&str] = &[
     "services.yaml",
     "eventing.yaml",
     "routes.yaml",
+    "mesh.yaml",
     "monitoring.yaml",
 ];
 
@@ -211,6 +212,7 @@ fn compile_with(
         namespace: namespace.map(str::to_string),
         registry: registry.map(str::to_string),
         aws_region: registry.map(|_| AWS_REGION.to_string()),
+        mesh: None,
         code_root: Path::new(file.name()).parent().map(Path::to_path_buf),
     })
 }
@@ -860,4 +862,46 @@ fn fifo_compiles_to_ordered_delivery_on_a_kafka_broker() {
         file_of(&output, "services.yaml")
             .contains("http://kafka-broker-ingress.knative-eventing.svc.cluster.local/a/a")
     );
+}
+
+/// `--mesh istio`: Istio checks the JWT of authenticated routes at the function's pods, so the
+/// HTTPRoute serves them too and the gateway warning goes away.
+#[test]
+fn with_istio_jwt_routes_are_enforced_by_the_mesh() {
+    let spec = "app: a\nauth: { partners: { kind: jwt, issuer: \"https://id.example/\", audience: [a] } }\ngateways: { api: {} }\nfunctions:\n  open: { image: r.example/open:1, events: [ { http: { route: \"GET /open\" } } ] }\n  guarded: { image: r.example/guarded:1, events: [ { http: { route: \"POST /guarded/{id}\", auth: partners } } ] }\n";
+    let file = SourceFile::new("mesh.yaml", spec);
+    let output = common::compilation(&file, None)
+        .compile(&Knative {
+            mesh: Some(updraft::targets::knative::mesh::Mesh::Istio),
+            ..Knative::default()
+        })
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
+    conforms(&output, "mesh", "a");
+    let mesh = documents(file_of(&output, "mesh.yaml"));
+    let kinds: Vec<&str> = mesh.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["RequestAuthentication", "AuthorizationPolicy"]);
+    assert_eq!(
+        mesh[0]["spec"]["jwtRules"][0]["issuer"],
+        "https://id.example/"
+    );
+    assert_eq!(
+        mesh[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"],
+        "guarded"
+    );
+    let rule = &mesh[1]["spec"]["rules"][0];
+    assert_eq!(mesh[1]["spec"]["action"], "DENY");
+    assert_eq!(rule["to"][0]["operation"]["paths"][0], "/guarded/{*}");
+    assert_eq!(
+        rule["from"][0]["source"]["notRequestPrincipals"][0],
+        "https://id.example//*"
+    );
+    let routes = documents(file_of(&output, "routes.yaml"));
+    let backends: Vec<&Value> = routes[0]["spec"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| &r["backendRefs"][0]["name"])
+        .collect();
+    assert_eq!(backends, ["guarded", "open"]);
 }

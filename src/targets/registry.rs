@@ -22,6 +22,8 @@ pub enum TargetOption {
     Registry,
     /// `--aws-region`: the region of the AWS resources an event source reads.
     AwsRegion,
+    /// `--mesh`: the service mesh that enforces route auth.
+    Mesh,
 }
 
 impl TargetOption {
@@ -34,6 +36,7 @@ impl TargetOption {
             TargetOption::Namespace => "--namespace",
             TargetOption::Registry => "--registry",
             TargetOption::AwsRegion => "--aws-region",
+            TargetOption::Mesh => "--mesh",
         }
     }
 }
@@ -47,6 +50,7 @@ pub struct Settings {
     pub namespace: Option<String>,
     pub registry: Option<String>,
     pub aws_region: Option<String>,
+    pub mesh: Option<super::knative::mesh::Mesh>,
     /// The spec's folder, which code paths are relative to (not an option: where the spec
     /// was read from).
     pub spec_dir: Option<std::path::PathBuf>,
@@ -61,6 +65,7 @@ impl Settings {
             self.namespace.as_ref().map(|_| TargetOption::Namespace),
             self.registry.as_ref().map(|_| TargetOption::Registry),
             self.aws_region.as_ref().map(|_| TargetOption::AwsRegion),
+            self.mesh.map(|_| TargetOption::Mesh),
         ]
         .into_iter()
         .flatten()
@@ -144,12 +149,14 @@ pub static TARGETS: [Entry; 3] = [
             TargetOption::Namespace,
             TargetOption::Registry,
             TargetOption::AwsRegion,
+            TargetOption::Mesh,
         ],
         make: |s| {
             Box::new(Knative {
                 namespace: s.namespace.clone(),
                 registry: s.registry.clone(),
                 aws_region: s.aws_region.clone(),
+                mesh: s.mesh,
                 code_root: s.spec_dir.clone(),
             })
         },

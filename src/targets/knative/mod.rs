@@ -17,6 +17,7 @@
 
 mod eventing;
 pub mod images;
+pub mod mesh;
 mod monitoring;
 mod policies;
 mod routes;
@@ -42,6 +43,8 @@ pub struct Knative {
     /// The AWS region of the buckets and tables whose events IntegrationSources read
     /// (`--aws-region`).
     pub aws_region: Option<String>,
+    /// The service mesh that enforces route auth (`--mesh`).
+    pub mesh: Option<mesh::Mesh>,
     /// The folder the spec's code paths are relative to (the spec's folder); `None` reads
     /// nothing, and image tags hash the handler and runtime.
     pub code_root: Option<PathBuf>,
@@ -74,6 +77,7 @@ impl Target for Knative {
         let namespace = namespace(self.namespace.as_deref(), input)?;
         let mut b = Builder::new(input.model, namespace);
         b.aws_region.clone_from(&self.aws_region);
+        b.mesh = self.mesh;
         if let Some(registry) = self
             .registry
             .as_deref()
@@ -96,6 +100,9 @@ impl Target for Knative {
         policies::lower(&mut b);
         serving::lower(&mut b, &plan);
         monitoring::lower(&mut b, &plan);
+        if self.mesh == Some(mesh::Mesh::Istio) {
+            mesh::lower(&mut b);
+        }
         routes::lower(&mut b);
         if !b.diagnostics.is_empty() {
             crate::diag::sort(&mut b.diagnostics);
@@ -147,6 +154,9 @@ pub(crate) struct Builder<'a> {
     pub triggers: Vec<Value>,
     pub ping_sources: Vec<Value>,
     pub integration_sources: Vec<Value>,
+    /// Istio RequestAuthentications and AuthorizationPolicies (`--mesh istio`).
+    pub mesh_objects: Vec<Value>,
+    pub mesh: Option<mesh::Mesh>,
     /// HTTPRoutes of the gateways.
     pub routes: Vec<Value>,
     /// EventPolicies of the app's Broker.
@@ -175,6 +185,8 @@ impl<'a> Builder<'a> {
             monitoring: Vec::new(),
             policies: Vec::new(),
             routes: Vec::new(),
+            mesh_objects: Vec::new(),
+            mesh: None,
             aws_region: None,
             images: BTreeMap::new(),
             taken: BTreeSet::new(),
@@ -326,6 +338,20 @@ impl<'a> Builder<'a> {
             "routes.yaml",
             self.routes.iter().collect(),
             count(self.routes.len(), "HTTPRoute"),
+        );
+        let requests = self
+            .mesh_objects
+            .iter()
+            .filter(|o| o["kind"] == "RequestAuthentication")
+            .count();
+        file(
+            "mesh.yaml",
+            self.mesh_objects.iter().collect(),
+            format!(
+                "{}, {}",
+                count(requests, "RequestAuthentication"),
+                count(self.mesh_objects.len() - requests, "AuthorizationPolicy")
+            ),
         );
         file(
             "monitoring.yaml",

@@ -22,8 +22,9 @@ pub(super) fn lower(b: &mut Builder<'_>) {
             continue;
         }
         let mut rules = Vec::new();
+        let enforced = b.mesh.is_some();
         for f in &b.model.functions {
-            let matches = matches(g, f);
+            let matches = matches(g, f, enforced);
             for chunk in matches.chunks(MAX_MATCHES) {
                 rules.push(rule(b, f, chunk));
             }
@@ -37,7 +38,11 @@ pub(super) fn lower(b: &mut Builder<'_>) {
             let name = b.unique_name("HTTPRoute", &base);
             let mut metadata = b.metadata(&name, &b.model.app);
             metadata["annotations"] = json!({
-                "kubernetes.io/description": format!("the routes of gateway `{}` without auth", g.name),
+                "kubernetes.io/description": if b.mesh.is_some() {
+                    format!("the routes of gateway `{}`; Istio checks their auth", g.name)
+                } else {
+                    format!("the routes of gateway `{}` without auth", g.name)
+                },
             });
             let mut spec = json!({ "parentRefs": [ { "name": g.name } ] });
             if let Some((domain, _)) = &g.domain {
@@ -54,20 +59,21 @@ pub(super) fn lower(b: &mut Builder<'_>) {
     }
 }
 
-/// The function's routes on `g` that have no auth, as HTTPRoute matches.
-fn matches(g: &Gateway, f: &Function) -> Vec<Value> {
+/// The function's routes on `g` as HTTPRoute matches: those without auth, and those with
+/// auth when a mesh enforces it.
+fn matches(g: &Gateway, f: &Function, enforced: bool) -> Vec<Value> {
     let mut out = Vec::new();
     for e in &f.events {
         let Trigger::Http {
             gateway,
             method,
             path,
-            auth: None,
+            auth,
         } = &e.trigger
         else {
             continue;
         };
-        if *gateway != g.name {
+        if *gateway != g.name || (auth.is_some() && !enforced) {
             continue;
         }
         let (kind, value) = path_match(path);

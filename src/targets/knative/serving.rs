@@ -332,7 +332,8 @@ fn gateway_warnings(b: &mut Builder<'_>) {
             .collect();
         let gateway_wide = gateway_policies(g);
         let mut policies = Vec::new();
-        if !authed.is_empty() {
+        // With a mesh, Istio checks the tokens (`mesh`).
+        if !authed.is_empty() && b.mesh.is_none() {
             policies.push("auth");
         }
         policies.extend(gateway_wide.iter().copied());
