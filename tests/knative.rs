@@ -777,7 +777,7 @@ fn handlers_become_images_tagged_by_their_code() {
     let refused =
         compile_with(&file, None, None, Some("Registry.Example.com")).expect_err("bad registry");
     assert_eq!(codes(&refused), ["UD1005"]);
-    let unserved = "app: a\nfunctions:\n  f: { handler: bootstrap, runtime: provided.al2023 }\n";
+    let unserved = "app: a\nfunctions:\n  f: { handler: com.example.Handler, runtime: java21 }\n";
     let refused =
         compile(&SourceFile::new("a.yaml", unserved), None, None).expect_err("no adapter");
     assert_eq!(codes(&refused), ["UD5005"]);

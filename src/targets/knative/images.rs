@@ -31,11 +31,17 @@ const BUILDER: &str = "paketobuildpacks/builder-jammy-base";
 pub(crate) enum Language {
     Python,
     Node,
+    /// A custom runtime (`provided.*`): the code's `bootstrap`, served by the Python adapter
+    /// through a local Lambda Runtime API.
+    Bootstrap,
 }
 
 impl Language {
     /// The language of a Lambda runtime name, with its version (`python3.12` → 3.12).
     pub fn of(runtime: &str) -> Option<(Language, String)> {
+        if runtime.starts_with("provided") {
+            return Some((Language::Bootstrap, "3".to_string()));
+        }
         if let Some(v) = runtime.strip_prefix("python") {
             return Some((Language::Python, v.to_string()));
         }
@@ -45,7 +51,7 @@ impl Language {
 
     fn adapter(self) -> (&'static str, &'static str) {
         match self {
-            Language::Python => ("updraft_adapter.py", PYTHON_ADAPTER),
+            Language::Python | Language::Bootstrap => ("updraft_adapter.py", PYTHON_ADAPTER),
             Language::Node => ("updraft-adapter.js", NODE_ADAPTER),
         }
     }
@@ -54,6 +60,7 @@ impl Language {
     fn module_files(self, handler: &str) -> Vec<String> {
         let module = handler.rsplit_once('.').map_or(handler, |(m, _)| m);
         match self {
+            Language::Bootstrap => vec!["bootstrap".to_string()],
             Language::Python => vec![format!("{}.py", module.replace('.', "/"))],
             Language::Node => ["js", "mjs", "cjs"]
                 .iter()
@@ -111,9 +118,9 @@ pub(super) fn plan(
                     "a handler in a runtime the adapter does not serve",
                 )
                 .with_help(
-                    "the Knative adapter runs Python and Node.js handlers; for this runtime build \
-                     an image that serves HTTP on `$PORT` and set `image:` (a stage can set it for \
-                     the Knative deployment)",
+                    "the Knative adapter runs Python and Node.js handlers and custom runtimes \
+                     (`provided.*`); for this runtime build an image that serves HTTP on `$PORT` \
+                     and set `image:` (a stage can set it for the Knative deployment)",
                 ),
             );
             continue;
@@ -260,12 +267,20 @@ pub(super) fn artifacts(app: &str, images: &BTreeMap<String, Image>) -> Vec<(Str
     );
     for image in images.values() {
         let (adapter, _) = image.language.adapter();
-        if !languages.contains(&image.language) {
-            languages.push(image.language);
+        let shipped = match image.language {
+            Language::Bootstrap => Language::Python,
+            other => other,
+        };
+        if !languages.contains(&shipped) {
+            languages.push(shipped);
         }
         let (version_env, start) = match image.language {
             Language::Python => ("BP_CPYTHON_VERSION", format!("python {adapter}")),
             Language::Node => ("BP_NODE_VERSION", format!("node {adapter}")),
+            Language::Bootstrap => (
+                "BP_CPYTHON_VERSION",
+                format!("python {adapter} --runtime-api ./bootstrap"),
+            ),
         };
         let tag_note = if image.from_code {
             format!("the tag hashes the code in `{}`", image.code)
@@ -351,7 +366,8 @@ mod tests {
             Language::of("python3.12").is_some_and(|(l, v)| l == Language::Python && v == "3.12")
         );
         assert!(Language::of("nodejs22.x").is_some_and(|(l, v)| l == Language::Node && v == "22"));
-        assert!(Language::of("provided.al2023").is_none());
+        assert!(Language::of("provided.al2023").is_some_and(|(l, _)| l == Language::Bootstrap));
+        assert!(Language::of("java21").is_none());
         assert!(valid_registry("registry.example.com/acme"));
         assert!(valid_registry("localhost:5000"));
         assert!(!valid_registry("Registry.example.com"));

@@ -142,5 +142,40 @@ class Loading(unittest.TestCase):
             self.assertEqual((status, body), (200, b"/p/1"))
 
 
+BOOTSTRAP = """#!%s
+# A custom runtime as Lambda runs it: polls the Runtime API, answers each event.
+import json, os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(r.read())
+    if event.get("rawPath") == "/fail":
+        kind, out = "error", {"errorMessage": "failed", "errorType": "Boom"}
+    else:
+        kind, out = "response", {"statusCode": 200, "body": os.environ["_HANDLER"] + " " + event.get("rawPath", "")}
+    urllib.request.urlopen(urllib.request.Request(api + rid + "/" + kind, data=json.dumps(out).encode(), method="POST")).read()
+""" % sys.executable
+
+
+class CustomRuntime(unittest.TestCase):
+    def test_a_bootstrap_is_served_through_the_runtime_api(self):
+        with tempfile.TemporaryDirectory() as root:
+            path = os.path.join(root, "bootstrap")
+            with open(path, "w") as f:
+                f.write(BOOTSTRAP)
+            os.chmod(path, 0o755)
+            api = adapter.RuntimeApi(path, "my.handler", timeout_s=20)
+            try:
+                status, _, body = adapter.handle(api, "GET", "/devices/7", {}, b"", timeout_s=20)
+                self.assertEqual((status, body), (200, b"my.handler /devices/7"))
+                status, _, _ = adapter.handle(api, "GET", "/fail", {}, b"", timeout_s=20)
+                self.assertEqual(status, 500)
+                status, _, body = adapter.handle(api, "GET", "/again", {}, b"", timeout_s=20)
+                self.assertEqual((status, body), (200, b"my.handler /again"))
+            finally:
+                api.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,4 +1,5 @@
-"""updraft's Knative adapter for Python Lambda handlers (standard library only).
+"""updraft's Knative adapter for Python Lambda handlers, and for custom runtimes (standard
+library only).
 
 Serves HTTP on $PORT and calls the handler named by $UPDRAFT_HANDLER ("path/module.function",
 relative to the working directory) with the event Lambda would pass:
@@ -11,13 +12,20 @@ relative to the working directory) with the event Lambda would pass:
   and events from AWS sources (S3 notifications, SQS messages, DynamoDB stream records)
   as the records they carry. A CloudEvent is answered 200 when the handler returns, 500 when
   it raises or reports batch item failures, so the Broker retries and dead-letters as Lambda.
+
+For a custom runtime (`provided.*`), `--runtime-api ./bootstrap` starts the bootstrap with
+AWS_LAMBDA_RUNTIME_API pointing at a local Lambda Runtime API that this adapter serves, and
+hands it each event as Lambda would: the handler is the bootstrap, unchanged.
 """
 
 import base64
 import importlib.util
 import json
 import os
+import queue
+import subprocess
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -269,6 +277,97 @@ def handle(handler, method, target, headers, body, timeout_s=None):
         return 500, [("Content-Type", "application/json")], b'{"message":"Internal Server Error"}'
 
 
+class HandlerError(Exception):
+    """An error a custom runtime reported for an invocation."""
+
+
+class RuntimeApi:
+    """A local Lambda Runtime API (2018-06-01) for a custom runtime's bootstrap: calling the
+    object invokes the bootstrap with an event and returns its response."""
+
+    PREFIX = "/2018-06-01/runtime"
+
+    def __init__(self, bootstrap, handler="", timeout_s=300):
+        self.pending = queue.Queue()
+        self.results = {}
+        self.lock = threading.Lock()
+        self.timeout_s = timeout_s
+        api = self
+
+        class Api(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _reply(self, status, body=b"{}", headers=()):
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path != api.PREFIX + "/invocation/next":
+                    return self._reply(404)
+                request_id, event, deadline = api.pending.get()
+                self._reply(200, json.dumps(event).encode(), [
+                    ("Lambda-Runtime-Aws-Request-Id", request_id),
+                    ("Lambda-Runtime-Deadline-Ms", str(deadline)),
+                    ("Lambda-Runtime-Invoked-Function-Arn", os.environ.get("UPDRAFT_FUNCTION", "")),
+                    ("Lambda-Runtime-Trace-Id", ""),
+                    ("Content-Type", "application/json"),
+                ])
+
+            def do_POST(self):
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = self.path[len(api.PREFIX):].strip("/").split("/")
+                if parts[:1] == ["init"]:
+                    sys.stderr.write("bootstrap failed to initialize: %s\n" % body.decode("utf-8", "replace"))
+                    self._reply(202)
+                    os._exit(1)
+                if len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
+                    slot = api.results.get(parts[1])
+                    if slot is None:
+                        return self._reply(400)
+                    slot.append((parts[2], body))
+                    slot_event = api.results.get(parts[1] + "/done")
+                    slot_event.set()
+                    return self._reply(202)
+                return self._reply(404)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        env = dict(os.environ, AWS_LAMBDA_RUNTIME_API="127.0.0.1:%d" % self.server.server_address[1],
+                   _HANDLER=handler, LAMBDA_TASK_ROOT=os.getcwd())
+        self.process = subprocess.Popen([bootstrap], env=env)
+
+    def __call__(self, event, context):
+        with self.lock:  # Lambda gives an instance one event at a time
+            request_id = context.aws_request_id
+            done = threading.Event()
+            self.results[request_id] = []
+            self.results[request_id + "/done"] = done
+            deadline = int(time.time() * 1000) + context.get_remaining_time_in_millis()
+            self.pending.put((request_id, event, deadline))
+            finished = done.wait(self.timeout_s)
+            slot = self.results.pop(request_id)
+            self.results.pop(request_id + "/done")
+            if not finished:
+                raise HandlerError("the bootstrap did not answer in time")
+            kind, body = slot[0]
+            if kind == "error":
+                raise HandlerError(body.decode("utf-8", "replace"))
+            return json.loads(body) if body else None
+
+    def close(self):
+        self.process.kill()
+        self.process.wait()
+        self.server.shutdown()
+
+
 def serve(handler, port, timeout_s=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -294,8 +393,13 @@ def serve(handler, port, timeout_s=None):
 
 
 if __name__ == "__main__":
+    timeout = int(os.environ.get("UPDRAFT_TIMEOUT_SECONDS", "300"))
+    if sys.argv[1:2] == ["--runtime-api"]:
+        target = RuntimeApi(sys.argv[2], os.environ.get("UPDRAFT_HANDLER", ""), timeout)
+    else:
+        target = load_handler(os.environ["UPDRAFT_HANDLER"])
     serve(
-        load_handler(os.environ["UPDRAFT_HANDLER"]),
+        target,
         int(os.environ.get("PORT", "8080")),
         int(os.environ.get("UPDRAFT_TIMEOUT_SECONDS", "300")),
     )
