@@ -905,3 +905,38 @@ fn with_istio_jwt_routes_are_enforced_by_the_mesh() {
         .collect();
     assert_eq!(backends, ["guarded", "open"]);
 }
+
+/// `explain-access --target knative` lists a function's grants on Knative, the EventPolicy
+/// that admits what it posts among them, each with the spec line that caused it.
+#[test]
+fn explain_access_shows_knative_grants_with_their_provenance() {
+    let spec = common::root().join("examples/chatbot/updraft.yaml");
+    let run = Command::new(env!("CARGO_BIN_EXE_updraft"))
+        .args(["explain-access", "worker"])
+        .arg(&spec)
+        .args(["--target", "knative", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let value: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let grants = value["grants"].as_array().expect("grants");
+    let invoke = grants
+        .iter()
+        .find(|g| {
+            g["grant"]
+                .as_str()
+                .is_some_and(|t| t.contains("EventPolicy `chatbot-function-reply`"))
+        })
+        .expect("the EventPolicy grant");
+    assert!(invoke["why"]["line"].as_u64().is_some_and(|l| l > 0));
+    assert!(
+        invoke["why"]["because"]
+            .as_str()
+            .expect("why")
+            .contains("invoke")
+    );
+}

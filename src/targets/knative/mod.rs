@@ -113,6 +113,24 @@ impl Target for Knative {
     }
 }
 
+/// What each function may reach on Knative (its ServiceAccount's `updraft.dev/access`
+/// grants, including the EventPolicy that admits what it posts), with the spec text that
+/// caused each: what `explain-access --target knative` prints.
+#[must_use]
+pub fn grants(
+    model: &Model,
+    namespace: Option<&str>,
+) -> Vec<(String, Vec<(String, crate::access::Cause)>)> {
+    let namespace = namespace.unwrap_or(&model.app).to_string();
+    let mut b = Builder::new(model, namespace);
+    let plan = eventing::lower(&mut b);
+    model
+        .functions
+        .iter()
+        .map(|f| (f.name.clone(), serving::grants(&b, f, &plan)))
+        .collect()
+}
+
 /// The namespace: `--namespace`, or the app's name.
 fn namespace(given: Option<&str>, input: &Input<'_>) -> Result<String, Vec<Diagnostic>> {
     let ns = given.unwrap_or(&input.model.app);

@@ -540,7 +540,8 @@ fn escape(text: &str) -> String {
     text.replace('$', "$$")
 }
 
-fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
+/// What the function may reach on Knative, each with the spec text that caused it.
+pub(super) fn grants(b: &Builder<'_>, f: &Function, plan: &Plan) -> Vec<(String, access::Cause)> {
     let mut grants = Vec::new();
     for caused in access::needs(f) {
         let grant = match &caused.need {
@@ -604,8 +605,16 @@ fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
             }
             Need::Poll { .. } | Need::Logs | Need::Tracing => continue,
         };
-        grants.push(json!({ "grant": grant, "why": caused.cause.why }));
+        grants.push((grant, caused.cause));
     }
+    grants
+}
+
+fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
+    let grants: Vec<Value> = grants(b, f, plan)
+        .into_iter()
+        .map(|(grant, cause)| json!({ "grant": grant, "why": cause.why }))
+        .collect();
     let mut metadata = b.metadata(&f.name, &f.name);
     if !grants.is_empty() {
         let text = serde_json::to_string(&grants).expect("grants serialize");
