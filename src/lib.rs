@@ -8,11 +8,13 @@
 
 pub mod access;
 pub mod cli;
+pub mod cost;
 pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod limits;
 pub mod model;
+pub mod package;
 pub mod rules;
 pub mod schema;
 pub mod source;
@@ -92,6 +94,19 @@ impl Compilation {
     #[must_use]
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// Packages each handler function's code and records the packages in the model
+    /// ([`package::attach_beside`]); the graph and the policies do not depend on them.
+    ///
+    /// # Errors
+    /// A located diagnostic for every missing code folder or handler file.
+    pub fn package(
+        &mut self,
+        spec: &std::path::Path,
+        out: Option<&std::path::Path>,
+    ) -> Result<Vec<package::Package>, Vec<Diagnostic>> {
+        package::attach_beside(&mut self.model, spec, out)
     }
 
     /// The app graph (built on first use).

@@ -194,7 +194,7 @@ fn explain_access_answers_why() {
     let (status, out, _) = updraft(&["explain-access", "make-thumbnail", &example("photo-share")]);
     assert_eq!(status, ExitStatus::Success);
     assert!(
-        out.contains("arn:aws:s3:::photo-share-photos/uploads/*"),
+        out.contains("arn:aws:s3:::photo-share-photos-*-*/uploads/*"),
         "{out}"
     );
     assert!(
@@ -338,6 +338,142 @@ fn init_writes_a_valid_spec_once() {
         "must not overwrite"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Code packaging: the same folder gives the same bytes wherever it lies; a code change
+/// renames the package and so changes the reference in both engines' outputs; the output
+/// folder inside the code folder is left out; a missing handler file or code folder is a
+/// located UD2012.
+#[test]
+fn compile_packages_code_deterministically_by_content() {
+    let base = std::env::temp_dir().join(format!("updraft-package-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let spec = "app: pkg\ndefaults: { runtime: nodejs22.x }\nfunctions:\n  hello:\n    handler: src/hello.handler\n  thumbs:\n    handler: thumbs.handler\n    runtime: python3.12\n    code: py/\n";
+    let make = |dir: &std::path::Path, greeting: &str| {
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::create_dir_all(dir.join("py")).unwrap();
+        std::fs::write(dir.join("updraft.yaml"), spec).unwrap();
+        std::fs::write(
+            dir.join("src/hello.js"),
+            format!("exports.handler = async () => \"{greeting}\";\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("py/thumbs.py"),
+            "def handler(e, c):\n    return 1\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join(".env"), "SECRET=1\n").unwrap();
+    };
+    let compile = |dir: &std::path::Path, target: &str| {
+        let spec = dir.join("updraft.yaml").display().to_string();
+        let out = dir.join("build").join(target).display().to_string();
+        let (status, _, err) = updraft(&["compile", &spec, "--target", target, "--out", &out]);
+        assert_eq!(status, ExitStatus::Success, "{err}");
+        let mut packages: Vec<(String, Vec<u8>)> =
+            std::fs::read_dir(dir.join("build").join(target).join("packages"))
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect();
+        packages.sort();
+        packages
+    };
+    let (a, b) = (base.join("a"), base.join("elsewhere/b"));
+    make(&a, "hi");
+    make(&b, "hi");
+    let first = compile(&a, "cloudformation");
+    // Compiled again with build/ now inside the code folder: nothing changes.
+    assert_eq!(compile(&a, "cloudformation"), first);
+    assert_eq!(
+        compile(&b, "cloudformation"),
+        first,
+        "same code, same bytes elsewhere"
+    );
+    assert_eq!(
+        compile(&a, "terraform"),
+        first,
+        "both engines get the same packages"
+    );
+    let names: Vec<&str> = first.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names[0].starts_with("pkg-") && names[1].starts_with("py-"),
+        "{names:?}"
+    );
+    let listing = String::from_utf8_lossy(&first[0].1).into_owned();
+    assert!(listing.contains("src/hello.js") && !listing.contains("updraft.yaml"));
+    assert!(
+        !listing.contains(".env")
+            && !listing.contains("build/")
+            && !listing.contains(&base.display().to_string())
+    );
+
+    // A code change renames the package, and both outputs follow it.
+    std::fs::write(
+        a.join("src/hello.js"),
+        "exports.handler = async () => \"bye\";\n",
+    )
+    .unwrap();
+    let changed = compile(&a, "cloudformation");
+    compile(&a, "terraform");
+    assert_ne!(changed[0].0, first[0].0);
+    assert_eq!(
+        changed[1], first[1],
+        "the untouched folder keeps its package"
+    );
+    assert_eq!(changed.len(), 2, "the old package is removed");
+    let template = std::fs::read_to_string(a.join("build/cloudformation/template.json")).unwrap();
+    assert!(template.contains(&format!("${{ArtifactPrefix}}/packages/{}", changed[0].0)));
+    let main = std::fs::read_to_string(a.join("build/terraform/main.tf")).unwrap();
+    assert!(main.contains(&format!(
+        "filebase64sha256(\"${{path.module}}/packages/{}\")",
+        changed[0].0
+    )));
+    // Without --out, the template alone on stdout.
+    let (status, out, _) = updraft(&[
+        "compile",
+        &a.join("updraft.yaml").display().to_string(),
+        "--target",
+        "cloudformation",
+    ]);
+    assert_eq!(status, ExitStatus::Success);
+    assert!(out.contains(&changed[0].0));
+
+    // A missing handler file and a missing code folder: located, with help.
+    std::fs::remove_file(a.join("src/hello.js")).unwrap();
+    std::fs::remove_dir_all(a.join("py")).unwrap();
+    let spec = a.join("updraft.yaml").display().to_string();
+    let (status, out, _) = updraft(&["check", &spec, "--message-format", "json"]);
+    assert_eq!(status, ExitStatus::Error);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, u64, u64)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("UD2012".to_string(), 5, 14), ("UD2012".to_string(), 9, 11)],
+        "{out}"
+    );
+    assert!(
+        out.contains("src/hello.js") && out.contains("help"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&base).ok();
 }
 
 #[test]

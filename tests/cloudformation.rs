@@ -18,7 +18,10 @@ fn compile(
     stage: Option<&str>,
     format: Format,
 ) -> Result<Vec<u8>, Vec<updraft::diag::Diagnostic>> {
-    compile_one(&common::compilation(&fixture.file, stage), format)
+    let mut compilation = common::compilation(&fixture.file, stage);
+    // Package the example's code as `compile` does: the template names each package.
+    compilation.package(&fixture.path, None)?;
+    compile_one(&compilation, format)
 }
 
 /// One template: the budget checks must speak, not the splitter.

@@ -30,7 +30,22 @@ fn stages(file: &SourceFile) -> Vec<Option<String>> {
 }
 
 fn compile(file: &SourceFile, stage: Option<&str>) -> Result<Output, Vec<Diagnostic>> {
-    common::compilation(file, stage).compile(&Terraform)
+    let mut compilation = common::compilation(file, stage);
+    // Examples carry their code: package it as `compile` does, so the configuration names
+    // the packages and `terraform validate` finds them beside it.
+    let packages = if file.name().starts_with("examples/") {
+        compilation.package(&common::root().join(file.name()), None)?
+    } else {
+        Vec::new()
+    };
+    let mut output = compilation.compile(&Terraform)?;
+    output
+        .artifacts
+        .extend(packages.into_iter().map(|p| updraft::targets::Artifact {
+            path: p.path.into(),
+            bytes: p.bytes,
+        }));
+    Ok(output)
 }
 
 fn compiled(file: &SourceFile, stage: Option<&str>) -> Output {
@@ -61,7 +76,9 @@ fn write(name: &str, output: &Output) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the output folder");
     for a in &output.artifacts {
-        std::fs::write(dir.join(&a.path), &a.bytes).expect("write");
+        let path = dir.join(&a.path);
+        std::fs::create_dir_all(path.parent().expect("inside the folder")).expect("create");
+        std::fs::write(path, &a.bytes).expect("write");
     }
     dir
 }
@@ -148,6 +165,7 @@ fn every_example_in_every_stage_passes_terraform_check() {
                 .artifacts
                 .iter()
                 .map(|a| a.path.display().to_string())
+                .filter(|p| !p.starts_with("packages/"))
                 .collect();
             names.sort();
             assert_eq!(
@@ -339,7 +357,7 @@ fn hostile_strings_validate_and_keep_their_values() {
         r#"        Resource = ["arn:aws:s3:::hostile-bucket/$${aws:username}/*"]"#,
         r#"            "s3:prefix" = ["$${aws:username}/\"%%{x}\\"]"#,
         // A `uses` prefix inside a derived ARN.
-        r#"        Resource = ["arn:${data.aws_partition.current.partition}:s3:::hostile-strings-b/data/$${q}/*"]"#,
+        r#"        Resource = ["arn:${data.aws_partition.current.partition}:s3:::hostile-strings-b-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}/data/$${q}/*"]"#,
         // A topic filter's key and value.
         r#"    "k\"$${x}" = ["v%%{y}\\"]"#,
     ] {

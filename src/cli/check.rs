@@ -4,8 +4,9 @@ use std::io;
 
 use super::{ExitStatus, MessageFormat, Output, SpecArgs};
 
-/// Check a spec: YAML, keys, types, values, names and references. Reports every problem
-/// with its line and column; writes nothing.
+/// Check a spec: YAML, keys, types, values, names and references, and that each
+/// function's code and handler file are there. Reports every problem with its line and
+/// column; writes nothing.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   updraft check                                  # ./updraft.yaml
@@ -22,7 +23,14 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    match args.spec.load() {
+    let loaded = args.spec.load().and_then(|(file, mut compilation)| {
+        // The code each function runs must be there too (`compile` packages it).
+        match compilation.package(&args.spec.spec, None) {
+            Ok(_) => Ok((file, compilation)),
+            Err(diagnostics) => Err((Some(file), diagnostics)),
+        }
+    });
+    match loaded {
         Ok((file, compilation)) => {
             let model = compilation.model();
             match args.message_format {

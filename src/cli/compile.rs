@@ -1,7 +1,7 @@
 //! `updraft compile`: the spec to a target's files, written all or nothing under `--out`.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
@@ -132,12 +132,24 @@ impl Args {
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
-    let (file, compilation) = match args.spec.load() {
+    let (file, mut compilation) = match args.spec.load() {
         Ok(loaded) => loaded,
         Err((file, diagnostics)) => {
             out.diagnostics(file.as_ref(), &diagnostics, args.message_format)?;
             return Ok(ExitStatus::Error);
         }
+    };
+    // Lambda runs handler code from a package; Knative runs images only (and says so).
+    let packages = if args.target.0.platform == crate::rules::Platform::Aws {
+        match compilation.package(&args.spec.spec, args.out.as_deref()) {
+            Ok(packages) => packages,
+            Err(diagnostics) => {
+                out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
+                return Ok(ExitStatus::Error);
+            }
+        }
+    } else {
+        Vec::new()
     };
     let target = match args.target.0.backend(&args.settings()) {
         Ok(target) => target,
@@ -146,7 +158,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let output = match compilation.compile(target.as_ref()) {
+    let mut output = match compilation.compile(target.as_ref()) {
         Ok(output) => output,
         Err(diagnostics) => {
             out.diagnostics(Some(&file), &diagnostics, args.message_format)?;
@@ -167,6 +179,7 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     }
     let Some(dir) = &args.out else {
+        // On stdout, the document alone: the packages need a folder (`--out`).
         if let [only] = output.artifacts.as_slice() {
             out.stdout.write_all(&only.bytes)?;
             return Ok(ExitStatus::Success);
@@ -178,6 +191,13 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         )?;
         return Ok(ExitStatus::Error);
     };
+    let package_count = packages.len();
+    output
+        .artifacts
+        .extend(packages.into_iter().map(|p| crate::targets::Artifact {
+            path: p.path.into(),
+            bytes: p.bytes,
+        }));
     let items: Vec<folder::Item<'_>> = output
         .artifacts
         .iter()
@@ -228,5 +248,47 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
             dir.join(line).display()
         )?;
     }
+    if package_count > 0 {
+        writeln!(
+            out.stderr,
+            "{} → {}: {package_count} code package(s)",
+            target.name(),
+            dir.join(crate::package::FOLDER).display()
+        )?;
+        writeln!(
+            out.stderr,
+            "deploy: {}",
+            deploy_hint(args, compilation.model(), dir, &output.artifacts)
+        )?;
+    }
     Ok(ExitStatus::Success)
+}
+
+/// The command that deploys what was just written (README, "Deploy"), with `BUCKET` for
+/// the user's artifact bucket.
+fn deploy_hint(
+    args: &Args,
+    model: &crate::model::Model,
+    dir: &Path,
+    artifacts: &[crate::targets::Artifact],
+) -> String {
+    let d = dir.display();
+    let stack = crate::targets::aws::prefix(model);
+    if args.target.0.name == "terraform" {
+        return format!("terraform -chdir={d} init && terraform -chdir={d} apply");
+    }
+    let template = artifacts
+        .first()
+        .map_or_else(String::new, |a| dir.join(&a.path).display().to_string());
+    let sync = format!("aws s3 sync {d}/packages s3://BUCKET/updraft/{stack}/packages");
+    if artifacts.iter().any(|a| a.path.starts_with("stacks")) {
+        // Nested stacks: `package` uploads the child templates and rewrites their URLs.
+        format!(
+            "{sync} && \\\n  aws cloudformation package --template-file {template} --s3-bucket BUCKET --output-template-file {d}/packaged.yaml && \\\n  aws cloudformation deploy --template-file {d}/packaged.yaml --stack-name {stack} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameter-overrides ArtifactBucket=BUCKET"
+        )
+    } else {
+        format!(
+            "{sync} && \\\n  aws cloudformation deploy --template-file {template} --stack-name {stack} --capabilities CAPABILITY_IAM --parameter-overrides ArtifactBucket=BUCKET"
+        )
+    }
 }

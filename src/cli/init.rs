@@ -12,6 +12,19 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::SourceFile;
 
 const API: &str = include_str!("scaffold/api.yaml.j2");
+const HANDLERS_NODE: &str = include_str!("scaffold/handlers.mjs");
+const HANDLERS_PYTHON: &str = include_str!("scaffold/handlers.py");
+
+/// The starter handler file for a runtime, beside the spec, if updraft has one for it.
+fn handlers(runtime: &str) -> Option<(&'static str, &'static str)> {
+    if runtime.starts_with("python") {
+        Some(("handlers.py", HANDLERS_PYTHON))
+    } else if runtime.starts_with("nodejs") {
+        Some(("src/handlers.mjs", HANDLERS_NODE))
+    } else {
+        None
+    }
+}
 
 /// Write a starter `updraft.yaml`: an HTTP API over one table, with least-privilege access,
 /// tracing, log retention and the editor modeline. Never overwrites an existing file.
@@ -107,6 +120,15 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         return Ok(ExitStatus::Error);
     }
     crate::emit::write_atomic(&path, text.as_bytes())?;
+    // The handlers the spec names, so that `check` and `compile` find them; never over a
+    // file that is already there.
+    if let Some((name, code)) = handlers(&args.runtime) {
+        let file = args.dir.join(name);
+        if !file.exists() {
+            crate::emit::write_atomic(&file, code.as_bytes())?;
+            writeln!(out.stderr, "wrote {}: the handlers", file.display())?;
+        }
+    }
     writeln!(
         out.stderr,
         "wrote {}: app `{app}`; next: updraft check {}",

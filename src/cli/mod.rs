@@ -3,6 +3,8 @@
 
 mod check;
 mod compile;
+mod cost;
+mod diff_access;
 mod explain;
 mod explain_access;
 mod graph;
@@ -81,6 +83,8 @@ pub enum Command {
     Lint(lint::Args),
     Graph(graph::Args),
     ExplainAccess(explain_access::Args),
+    DiffAccess(diff_access::Args),
+    Cost(cost::Args),
     Schema(schema::Args),
     Explain(explain::Args),
     Init(init::Args),
@@ -104,6 +108,8 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
         Command::Lint(args) => lint::run(args, out),
         Command::Graph(args) => graph::run(args, out),
         Command::ExplainAccess(args) => explain_access::run(args, out),
+        Command::DiffAccess(args) => diff_access::run(args, out),
+        Command::Cost(args) => cost::run(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Explain(args) => explain::run(args, out),
         Command::Init(args) => init::run(args, out),

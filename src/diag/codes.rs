@@ -91,6 +91,7 @@ codes! {
     PrefixNotAllowed = "UD2009", "prefix-not-allowed", Error, "a `prefix` on a resource that is not a bucket";
     StreamNotEnabled = "UD2010", "stream-not-enabled", Error, "a table event on a table without a stream";
     UnknownAlarmTarget = "UD2011", "unknown-alarm-target", Error, "an alarm that names an undeclared function, queue or topic";
+    MissingCode = "UD2012", "missing-code", Error, "a function's code folder, zip or handler file that is not there";
     // 3xxx: permissions
     InvalidStatement = "UD3001", "invalid-statement", Error, "a raw permission statement that is not a valid IAM statement";
     // 40xx: lint, IAM
@@ -127,6 +128,9 @@ codes! {
     TemplateSizeLimit = "UD5004", "template-size-limit", Error, "a CloudFormation template body over 1 MB";
     ImageRequired = "UD5005", "image-required", Error, "a function without a container image on a target that runs only images";
     OutputDiffers = "UD5006", "output-differs", Error, "`compile --check`: the files on disk differ from what would be written";
+    CodePackageTooLarge = "UD5007", "code-package-too-large", Error, "a function's code over Lambda's 250 MB unzipped, or over one zip's 65,535 files";
+    // 6xxx: review
+    AccessWidens = "UD6001", "access-widens", Warning, "a change to the spec that grants more access than before (`diff-access`)";
     // 9xxx: internal
     WriteFailed = "UD9001", "write-failed", Error, "an output file could not be written";
     Internal = "UD9999", "internal-error", Error, "a bug in updraft";

@@ -25,6 +25,13 @@ pub use crate::spec::{
     Projection, SecretStore, StartingPosition, StreamView,
 };
 
+/// How often Lambda retries a failed asynchronous invocation when the spec does not say
+/// (Lambda's own default).
+pub const DEFAULT_RETRIES: u32 = 2;
+
+/// The stage name `${app.stage}` resolves to when no `--stage` is applied.
+pub const DEFAULT_STAGE: &str = "default";
+
 /// The kinds of resource a spec declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -162,6 +169,12 @@ impl Model {
         find(&self.secrets, name, |s| &s.name)
     }
 
+    /// The applied stage's name, or [`DEFAULT_STAGE`].
+    #[must_use]
+    pub fn stage_name(&self) -> &str {
+        self.stage.as_deref().unwrap_or(DEFAULT_STAGE)
+    }
+
     /// How long gateway access logs are kept: as long as the longest function log retention,
     /// else 30 days.
     #[must_use]
@@ -281,7 +294,11 @@ pub enum CodeSource {
     Handler {
         handler: String,
         runtime: Setting<String>,
-        path: Option<String>,
+        /// `code:` as written (a folder or a zip, relative to the spec), with its span.
+        path: Option<Setting<String>>,
+        /// The code package's path under `--out` (`packages/<name>-<hash>.zip`), set by
+        /// `package::attach` once the code has been read; `None` when nothing was packaged.
+        package: Option<String>,
     },
     /// A container image.
     Image { image: String },
@@ -323,6 +340,20 @@ impl Function {
             .as_ref()
             .filter(|d| d.value.kind == Kind::Queue)
             .map(|d| d.value.name.as_str())
+    }
+
+    /// How often a failed asynchronous invocation is retried: the spec's `retries`, else
+    /// [`DEFAULT_RETRIES`].
+    #[must_use]
+    pub fn retry_attempts(&self) -> u32 {
+        self.retries.as_ref().map_or(DEFAULT_RETRIES, |r| r.value)
+    }
+
+    /// Whether the function needs an asynchronous invoke config: it sets retries or a dead
+    /// letter target, or an asynchronous source invokes it.
+    #[must_use]
+    pub fn needs_invoke_config(&self) -> bool {
+        self.retries.is_some() || self.dead_letter.is_some() || self.async_events().next().is_some()
     }
 
     /// Whether the function is triggered asynchronously (events that are not request-response

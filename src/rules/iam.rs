@@ -300,7 +300,8 @@ pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
             let name = aws::physical_name(model, &r);
             Some(match r.kind {
                 Kind::Table => ("dynamodb", format!("table/{name}"), false),
-                Kind::Bucket => ("s3", name, false),
+                // A bucket's deployed name goes on with `-<account>-<region>` (targets::global_name).
+                Kind::Bucket => ("s3", name, true),
                 Kind::Queue => ("sqs", name, false),
                 Kind::Topic => ("sns", name, false),
                 Kind::Function => ("lambda", format!("function:{name}"), false),

@@ -28,6 +28,16 @@ pub fn physical_name(model: &Model, target: &Ref) -> String {
     }
 }
 
+/// The deployed name of a declared resource, in parts: a bucket's name carries the account
+/// and region ([`super::global_name`]); every other name is [`physical_name`].
+#[must_use]
+pub fn name_parts(model: &Model, target: &Ref) -> Vec<ArnPart> {
+    match target.kind {
+        Kind::Bucket => super::global_name::bucket(model, &target.name),
+        _ => vec![ArnPart::Lit(physical_name(model, target))],
+    }
+}
+
 /// A function's log group name.
 #[must_use]
 pub fn log_group(model: &Model, function: &str) -> String {
@@ -75,12 +85,14 @@ pub fn arn_parts(model: &Model, arn: &Arn) -> Vec<ArnPart> {
         Scope::Table => regional("dynamodb", format!("table/{name}")),
         Scope::TableIndexes => regional("dynamodb", format!("table/{name}/index/*")),
         Scope::TableStream => regional("dynamodb", format!("table/{name}/stream/*")),
-        Scope::Bucket => vec![Lit("arn:".into()), Partition, Lit(format!(":s3:::{name}"))],
-        Scope::Objects => vec![
-            Lit("arn:".into()),
-            Partition,
-            Lit(format!(":s3:::{name}/{}*", prefix.as_deref().unwrap_or(""))),
-        ],
+        Scope::Bucket | Scope::Objects => {
+            let mut parts = vec![Lit("arn:".into()), Partition, Lit(":s3:::".into())];
+            parts.extend(name_parts(model, target));
+            if *scope == Scope::Objects {
+                parts.push(Lit(format!("/{}*", prefix.as_deref().unwrap_or(""))));
+            }
+            merge(parts)
+        }
         Scope::Queue => regional("sqs", name),
         Scope::Topic => regional("sns", name),
         Scope::Function => regional("lambda", format!("function:{name}")),
@@ -92,6 +104,18 @@ pub fn arn_parts(model: &Model, arn: &Arn) -> Vec<ArnPart> {
         ),
         Scope::Any => vec![Lit("*".into())],
     }
+}
+
+/// Adjacent literal parts joined into one.
+fn merge(parts: Vec<ArnPart>) -> Vec<ArnPart> {
+    let mut out: Vec<ArnPart> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match (out.last_mut(), part) {
+            (Some(ArnPart::Lit(last)), ArnPart::Lit(next)) => last.push_str(&next),
+            (_, part) => out.push(part),
+        }
+    }
+    out
 }
 
 /// An ARN of a declared resource itself (not a scope of it), in parts.
@@ -146,6 +170,70 @@ pub fn arn_text(model: &Model, arn: &Arn, partition: &str, region: &str, account
         .collect()
 }
 
+/// How a target writes the values of an IAM policy document: JSON for CloudFormation (ARNs
+/// as `Fn::Sub`) or text, an HCL expression for Terraform (ARNs as templates). The one
+/// renderer, [`policy_document_as`], decides the document; a writer only spells it.
+pub trait DocWriter {
+    type Value;
+    fn text(&self, text: &str) -> Self::Value;
+    fn list(&self, items: Vec<Self::Value>) -> Self::Value;
+    fn object(&self, fields: Vec<(&'static str, Self::Value)>) -> Self::Value;
+    /// A raw statement from the spec, kept as written.
+    fn json(&self, value: &serde_json::Value) -> Self::Value;
+    /// An ARN from its parts.
+    fn arn(&self, parts: Vec<ArnPart>) -> Self::Value;
+    /// The account that deploys.
+    fn account(&self) -> Self::Value;
+    fn number(&self, n: u32) -> Self::Value;
+}
+
+/// ARNs as plain text, with the given partition, region and account (which may be `*`).
+pub struct TextArns<'a> {
+    pub partition: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+}
+
+impl DocWriter for TextArns<'_> {
+    type Value = serde_json::Value;
+    fn text(&self, text: &str) -> serde_json::Value {
+        serde_json::Value::String(text.to_string())
+    }
+    fn list(&self, items: Vec<serde_json::Value>) -> serde_json::Value {
+        serde_json::Value::Array(items)
+    }
+    fn object(&self, fields: Vec<(&'static str, serde_json::Value)>) -> serde_json::Value {
+        serde_json::Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    }
+    fn json(&self, value: &serde_json::Value) -> serde_json::Value {
+        value.clone()
+    }
+    fn arn(&self, parts: Vec<ArnPart>) -> serde_json::Value {
+        serde_json::Value::String(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    ArnPart::Lit(s) => s,
+                    ArnPart::Partition => self.partition.to_string(),
+                    ArnPart::Region => self.region.to_string(),
+                    ArnPart::Account => self.account.to_string(),
+                })
+                .collect(),
+        )
+    }
+    fn account(&self) -> serde_json::Value {
+        serde_json::Value::String(self.account.to_string())
+    }
+    fn number(&self, n: u32) -> serde_json::Value {
+        serde_json::Value::from(n)
+    }
+}
+
 /// A policy as an AWS IAM policy document (JSON value), with ARNs as text. Raw statements
 /// from the spec follow the derived ones, as written.
 #[must_use]
@@ -156,56 +244,170 @@ pub fn policy_document(
     region: &str,
     account: &str,
 ) -> serde_json::Value {
-    policy_document_with(policy, |a| {
-        serde_json::Value::String(arn_text(model, a, partition, region, account))
-    })
+    let writer = TextArns {
+        partition,
+        region,
+        account,
+    };
+    policy_document_as(model, policy, &writer)
 }
 
-/// A policy document with each ARN rendered by `arn` (text, or a target's own expression).
-pub fn policy_document_with(
+/// A policy document written by a target's [`DocWriter`]: the derived statements (each ARN
+/// from [`arn_parts`], so a role never depends on the resources it may touch), then the
+/// spec's raw statements as written.
+pub fn policy_document_as<W: DocWriter>(
+    model: &Model,
     policy: &crate::access::aws::Policy,
-    arn: impl Fn(&Arn) -> serde_json::Value,
-) -> serde_json::Value {
-    use serde_json::json;
-    let mut statements: Vec<serde_json::Value> = policy
+    w: &W,
+) -> W::Value {
+    let mut statements: Vec<W::Value> = policy
         .statements
         .iter()
         .map(|s| {
-            let resources: Vec<serde_json::Value> = s.resources.iter().map(&arn).collect();
-            let mut statement = json!({
-                "Sid": s.sid,
-                "Effect": "Allow",
-                "Action": s.actions,
-                "Resource": resources,
-            });
+            let resources = s
+                .resources
+                .iter()
+                .map(|a| w.arn(arn_parts(model, a)))
+                .collect();
+            let mut statement = vec![
+                ("Sid", w.text(&s.sid)),
+                ("Effect", w.text("Allow")),
+                (
+                    "Action",
+                    w.list(s.actions.iter().map(|a| w.text(a)).collect()),
+                ),
+                ("Resource", w.list(resources)),
+            ];
             if let Some(crate::access::aws::Condition::S3Prefix(p)) = &s.condition {
-                statement["Condition"] =
-                    json!({ "StringLike": { "s3:prefix": [format!("{p}*")] } });
+                let prefix = w.list(vec![w.text(&format!("{p}*"))]);
+                let like = w.object(vec![("s3:prefix", prefix)]);
+                statement.push(("Condition", w.object(vec![("StringLike", like)])));
             }
-            statement
+            w.object(statement)
         })
         .collect();
-    statements.extend(policy.raw.iter().map(raw_statement));
-    json!({ "Version": "2012-10-17", "Statement": statements })
+    statements.extend(policy.raw.iter().map(|s| w.json(&raw_statement(s))));
+    document(w, statements)
 }
 
-/// CloudWatch's name for an alarm metric: (namespace, metric, statistic, dimension).
-#[must_use]
-pub fn alarm_metric(
-    metric: crate::model::AlarmMetric,
-) -> (&'static str, &'static str, &'static str, &'static str) {
-    use crate::model::AlarmMetric;
-    match metric {
-        AlarmMetric::Errors => ("AWS/Lambda", "Errors", "Sum", "FunctionName"),
-        AlarmMetric::Throttles => ("AWS/Lambda", "Throttles", "Sum", "FunctionName"),
-        AlarmMetric::Duration => ("AWS/Lambda", "Duration", "Maximum", "FunctionName"),
-        AlarmMetric::DeadLetterDepth => (
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            "Maximum",
-            "QueueName",
+/// A policy document of some statements.
+pub fn document<W: DocWriter>(w: &W, statements: Vec<W::Value>) -> W::Value {
+    w.object(vec![
+        ("Version", w.text("2012-10-17")),
+        ("Statement", w.list(statements)),
+    ])
+}
+
+/// The trust policy of a role that an AWS service assumes, for this account only.
+pub fn trust_policy<W: DocWriter>(w: &W, service: &str) -> W::Value {
+    let condition = w.object(vec![(
+        "StringEquals",
+        w.object(vec![("aws:SourceAccount", w.account())]),
+    )]);
+    let statement = w.object(vec![
+        ("Effect", w.text("Allow")),
+        ("Principal", w.object(vec![("Service", w.text(service))])),
+        ("Action", w.text("sts:AssumeRole")),
+        ("Condition", condition),
+    ]);
+    document(w, vec![statement])
+}
+
+/// A statement letting a service send one source's undeliverable events to a queue.
+pub fn delivery_statement<W: DocWriter>(
+    w: &W,
+    sid: &str,
+    service: &str,
+    queue: W::Value,
+    source: W::Value,
+) -> W::Value {
+    w.object(vec![
+        ("Sid", w.text(sid)),
+        ("Effect", w.text("Allow")),
+        ("Principal", w.object(vec![("Service", w.text(service))])),
+        ("Action", w.text("sqs:SendMessage")),
+        ("Resource", queue),
+        (
+            "Condition",
+            w.object(vec![(
+                "ArnEquals",
+                w.object(vec![("aws:SourceArn", source)]),
+            )]),
         ),
+    ])
+}
+
+/// Where a queue (after `max_receives` receives) or a subscription sends what fails.
+pub fn redrive_policy<W: DocWriter>(
+    w: &W,
+    target: W::Value,
+    max_receives: Option<u32>,
+) -> W::Value {
+    let mut fields = vec![("deadLetterTargetArn", target)];
+    if let Some(n) = max_receives {
+        fields.push(("maxReceiveCount", w.number(n)));
     }
+    w.object(fields)
+}
+
+/// A bucket's policy: plain HTTP is refused; a public bucket also lets anyone read objects.
+pub fn bucket_policy<W: DocWriter>(
+    w: &W,
+    bucket: W::Value,
+    objects: &W::Value,
+    public: bool,
+) -> W::Value
+where
+    W::Value: Clone,
+{
+    let mut statements = vec![w.object(vec![
+        ("Sid", w.text("DenyInsecureTransport")),
+        ("Effect", w.text("Deny")),
+        ("Principal", w.text("*")),
+        ("Action", w.text("s3:*")),
+        ("Resource", w.list(vec![bucket, objects.clone()])),
+        (
+            "Condition",
+            w.object(vec![(
+                "Bool",
+                w.object(vec![("aws:SecureTransport", w.text("false"))]),
+            )]),
+        ),
+    ])];
+    if public {
+        statements.push(w.object(vec![
+            ("Sid", w.text("PublicRead")),
+            ("Effect", w.text("Allow")),
+            ("Principal", w.text("*")),
+            ("Action", w.text("s3:GetObject")),
+            ("Resource", objects.clone()),
+        ]));
+    }
+    document(w, statements)
+}
+
+/// The policy of an EventBridge Scheduler role: invoke one function (and its alias), and
+/// send what cannot be delivered to its dead letter queue.
+pub fn scheduler_policy<W: DocWriter>(
+    w: &W,
+    invoke: Vec<W::Value>,
+    dead_letter: Option<W::Value>,
+) -> W::Value {
+    let mut statements = vec![w.object(vec![
+        ("Sid", w.text("InvokeFunction")),
+        ("Effect", w.text("Allow")),
+        ("Action", w.list(vec![w.text("lambda:InvokeFunction")])),
+        ("Resource", w.list(invoke)),
+    ])];
+    if let Some(queue) = dead_letter {
+        statements.push(w.object(vec![
+            ("Sid", w.text("DeadLetter")),
+            ("Effect", w.text("Allow")),
+            ("Action", w.list(vec![w.text("sqs:SendMessage")])),
+            ("Resource", w.list(vec![queue])),
+        ]));
+    }
+    document(w, statements)
 }
 
 /// A spec's raw statement as IAM JSON.
@@ -234,15 +436,6 @@ pub fn raw_statement(s: &crate::model::Statement) -> serde_json::Value {
     serde_json::Value::Object(out)
 }
 
-/// The S3 event a bucket trigger listens to.
-#[must_use]
-pub fn s3_event(on: crate::model::BucketChange) -> &'static str {
-    match on {
-        crate::model::BucketChange::Created => "s3:ObjectCreated:*",
-        crate::model::BucketChange::Removed => "s3:ObjectRemoved:*",
-    }
-}
-
 /// Whether an image lives in Amazon ECR, the only registry Lambda pulls from.
 #[must_use]
 pub fn is_ecr(image: &str) -> bool {
@@ -256,10 +449,14 @@ pub fn is_ecr(image: &str) -> bool {
         && parts[4] == "amazonaws"
 }
 
-/// The S3 key of a code package under the artifact prefix: `code` when it names a zip, else
-/// `<code>.zip` (`app.zip` for the spec's own folder).
+/// The S3 key of a code package under the artifact prefix: the package `compile` wrote
+/// (`packages/<name>-<hash>.zip`, the same path as under `--out`); without one, `code` when
+/// it names a zip, else `<code>.zip` (`app.zip` for the spec's own folder).
 #[must_use]
-pub fn code_key(path: Option<&str>) -> String {
+pub fn code_key(path: Option<&str>, package: Option<&str>) -> String {
+    if let Some(package) = package {
+        return package.to_string();
+    }
     let path = path
         .unwrap_or(".")
         .trim_start_matches("./")
@@ -282,9 +479,13 @@ mod tests {
 
     #[test]
     fn code_keys_and_ecr_images() {
-        assert_eq!(code_key(None), "app.zip");
-        assert_eq!(code_key(Some("./dist/thumbs.zip")), "dist/thumbs.zip");
-        assert_eq!(code_key(Some("services/api/")), "services/api.zip");
+        assert_eq!(code_key(None, None), "app.zip");
+        assert_eq!(code_key(Some("./dist/thumbs.zip"), None), "dist/thumbs.zip");
+        assert_eq!(code_key(Some("services/api/"), None), "services/api.zip");
+        assert_eq!(
+            code_key(Some("services/api/"), Some("packages/api-0123.zip")),
+            "packages/api-0123.zip"
+        );
         assert!(is_ecr(
             "123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1"
         ));

@@ -1,10 +1,14 @@
-//! Target backends. Each lowers the model (with the graph and the derived policies, never
-//! re-derived) to its own output model, which `emit` turns into bytes. A construct a target
-//! cannot express is a diagnostic naming the target, never silently dropped.
+//! Target backends. Each lowers the model (with the derived policies, never re-derived) to
+//! its own output model, which `emit` turns into bytes. The AWS backends (CloudFormation,
+//! Terraform) render one [`plan::Plan`], where every AWS decision is made once. A construct a
+//! target cannot express is a diagnostic naming the target, never silently dropped.
 
 pub mod aws;
 pub mod cloudformation;
+pub mod global_name;
 pub mod knative;
+pub mod naming;
+pub mod plan;
 pub mod registry;
 pub mod terraform;
 

@@ -251,7 +251,12 @@ impl Checker {
         runtime.map(|runtime| CodeSource::Handler {
             handler: handler.value.clone(),
             runtime,
-            path: layers.function.code.as_ref().map(|c| c.value.clone()),
+            path: layers
+                .function
+                .code
+                .as_ref()
+                .map(|c| Setting::new(c.value.clone(), c.span)),
+            package: None,
         })
     }
 

@@ -4,471 +4,403 @@
 use serde_json::{Value, json};
 
 use super::split::Owner;
-use super::template::{Resource, get_att, logical_id, reference};
-use super::{Builder, tags};
-use crate::model::{AuthKind, Billing, Key, KeyType, Kind, Projection, StreamView, Trigger};
+use super::template::{Resource, SubArns, get_att, logical_id, reference};
+use super::{Builder, app_tag, tags};
+use crate::model::Kind;
+use crate::targets::aws;
+use crate::targets::naming::{authorizer_id, permission_id};
+use crate::targets::plan::{
+    self, AlarmPlan, Audience, BucketPlan, HttpApi, QueuePlan, TablePlan, TopicPlan, UserPool,
+};
 
 pub(super) fn lower(b: &mut Builder<'_>) {
+    let plan = b.plan;
     b.owner = Owner::Base;
-    tables(b);
-    queues(b);
-    topics(b);
-    auths(b);
-    gateways(b);
+    plan.tables.iter().for_each(|t| table(b, t));
+    plan.queues.iter().for_each(|q| queue(b, q));
+    plan.topics.iter().for_each(|t| topic(b, t));
+    plan.user_pools.iter().for_each(|p| user_pool(b, p));
+    plan.apis.iter().for_each(|g| api(b, g));
     // Buckets wait for their functions' permissions: in nested stacks, they are deployed
     // after the function stacks.
     b.owner = Owner::Storage;
-    buckets(b);
-    alarms(b);
+    plan.buckets
+        .iter()
+        .for_each(|bucket| storage_bucket(b, bucket));
+    plan.alarms.iter().for_each(|a| alarm(b, a));
     b.owner = Owner::Base;
 }
 
-fn key_type(t: KeyType) -> &'static str {
-    match t {
-        KeyType::String => "S",
-        KeyType::Number => "N",
-        KeyType::Binary => "B",
-    }
-}
-
-fn key_schema(partition: &Key, sort: Option<&Key>) -> Value {
-    let mut schema = vec![json!({ "AttributeName": partition.name, "KeyType": "HASH" })];
-    if let Some(s) = sort {
-        schema.push(json!({ "AttributeName": s.name, "KeyType": "RANGE" }));
+fn key_schema(hash: &str, range: Option<&str>) -> Value {
+    let mut schema = vec![json!({ "AttributeName": hash, "KeyType": "HASH" })];
+    if let Some(range) = range {
+        schema.push(json!({ "AttributeName": range, "KeyType": "RANGE" }));
     }
     Value::Array(schema)
 }
 
-fn tables(b: &mut Builder<'_>) {
-    for t in &b.model.tables {
-        let mut attributes = std::collections::BTreeMap::new();
-        let keys = std::iter::once(&t.partition_key).chain(&t.sort_key).chain(
-            t.indexes
-                .iter()
-                .flat_map(|i| std::iter::once(&i.partition_key).chain(&i.sort_key)),
-        );
-        for k in keys {
-            attributes.insert(k.name.clone(), key_type(k.kind));
-        }
-        let throughput = t
-            .capacity
-            .map(|(r, w)| json!({ "ReadCapacityUnits": r, "WriteCapacityUnits": w }));
-        let mut props = json!({
-            "TableName": b.name(Kind::Table, &t.name),
-            "AttributeDefinitions": attributes.iter().map(|(n, ty)| json!({ "AttributeName": n, "AttributeType": ty })).collect::<Vec<_>>(),
-            "KeySchema": key_schema(&t.partition_key, t.sort_key.as_ref()),
-            "BillingMode": match t.billing { Billing::OnDemand => "PAY_PER_REQUEST", Billing::Provisioned => "PROVISIONED" },
-            "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": t.point_in_time_recovery.value },
-            "SSESpecification": { "SSEEnabled": true },
-            "Tags": tags(b.model),
-        });
-        if let Some(tp) = &throughput {
-            props["ProvisionedThroughput"] = tp.clone();
-        }
-        if !t.indexes.is_empty() {
-            props["GlobalSecondaryIndexes"] = t
-                .indexes
-                .iter()
-                .map(|i| {
-                    let mut index = json!({
-                        "IndexName": i.name,
-                        "KeySchema": key_schema(&i.partition_key, i.sort_key.as_ref()),
-                        "Projection": { "ProjectionType": match i.projection { Projection::All => "ALL", Projection::KeysOnly => "KEYS_ONLY" } },
-                    });
-                    if let Some(tp) = &throughput {
-                        index["ProvisionedThroughput"] = tp.clone();
-                    }
-                    index
-                })
-                .collect();
-        }
-        if let Some(view) = t.stream {
-            let view = match view {
-                StreamView::NewImage => "NEW_IMAGE",
-                StreamView::OldImage => "OLD_IMAGE",
-                StreamView::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-                StreamView::KeysOnly => "KEYS_ONLY",
-            };
-            props["StreamSpecification"] = json!({ "StreamViewType": view });
-        }
-        if let Some(ttl) = &t.ttl {
-            props["TimeToLiveSpecification"] = json!({ "AttributeName": ttl, "Enabled": true });
-        }
-        let id = logical_id(&t.name, "Table");
-        b.add(
-            id.clone(),
-            Resource::new("AWS::DynamoDB::Table", props).retained(),
-        );
-        b.output(
-            logical_id(&t.name, "TableName"),
-            format!("Name of table `{}`", t.name),
-            reference(&id),
-        );
-    }
-}
-
-fn queues(b: &mut Builder<'_>) {
-    for q in &b.model.queues {
-        let mut props = json!({
-            "QueueName": b.name(Kind::Queue, &q.name),
-            "VisibilityTimeout": q.visibility_timeout.value,
-            "MessageRetentionPeriod": q.retention,
-            "SqsManagedSseEnabled": true,
-            "Tags": tags(b.model),
-        });
-        if q.delay > 0 {
-            props["DelaySeconds"] = json!(q.delay);
-        }
-        if q.fifo {
-            props["FifoQueue"] = json!(true);
-        }
-        if let Some(dl) = &q.dead_letter {
-            props["RedrivePolicy"] = json!({
-                "deadLetterTargetArn": get_att(&logical_id(&dl.queue, "Queue"), "Arn"),
-                "maxReceiveCount": dl.max_receives,
-            });
-        }
-        let id = logical_id(&q.name, "Queue");
-        b.add(id.clone(), Resource::new("AWS::SQS::Queue", props));
-        b.output(
-            logical_id(&q.name, "QueueUrl"),
-            format!("URL of queue `{}`", q.name),
-            reference(&id),
-        );
-    }
-}
-
-fn topics(b: &mut Builder<'_>) {
-    for t in &b.model.topics {
-        let mut props = json!({ "TopicName": b.name(Kind::Topic, &t.name), "Tags": tags(b.model) });
-        if t.fifo {
-            props["FifoTopic"] = json!(true);
-        }
-        if let Some(d) = &t.display_name {
-            props["DisplayName"] = json!(d);
-        }
-        let id = logical_id(&t.name, "Topic");
-        b.add(id.clone(), Resource::new("AWS::SNS::Topic", props));
-        b.output(
-            logical_id(&t.name, "TopicArn"),
-            format!("ARN of topic `{}`", t.name),
-            reference(&id),
-        );
-    }
-}
-
-fn cors_rules(cors: &crate::model::Cors) -> Value {
-    let mut rule = json!({
-        "AllowedOrigins": cors.origins,
-        "AllowedMethods": if cors.methods.is_empty() { vec!["GET".to_string()] } else { cors.methods.iter().filter(|m| *m != "*" && *m != "OPTIONS" && *m != "PATCH").cloned().collect() },
+fn table(b: &mut Builder<'_>, t: &TablePlan<'_>) {
+    let throughput = t
+        .capacity
+        .map(|(r, w)| json!({ "ReadCapacityUnits": r, "WriteCapacityUnits": w }));
+    let mut props = json!({
+        "TableName": t.physical,
+        "AttributeDefinitions": t.attributes.iter().map(|(n, ty)| json!({ "AttributeName": n, "AttributeType": ty })).collect::<Vec<_>>(),
+        "KeySchema": key_schema(t.hash_key, t.range_key),
+        "BillingMode": t.billing_mode,
+        "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": t.point_in_time_recovery },
+        "SSESpecification": { "SSEEnabled": t.encrypted },
+        "Tags": tags(b.plan),
     });
-    if !cors.headers.is_empty() {
-        rule["AllowedHeaders"] = json!(cors.headers);
+    if let Some(tp) = &throughput {
+        props["ProvisionedThroughput"] = tp.clone();
     }
-    if let Some(age) = cors.max_age {
-        rule["MaxAge"] = json!(age);
-    }
-    json!({ "CorsRules": [rule] })
-}
-
-fn buckets(b: &mut Builder<'_>) {
-    for bucket in &b.model.buckets {
-        let id = logical_id(&bucket.name, "Bucket");
-        let public = bucket.public.value;
-        let mut props = json!({
-            "BucketName": b.name(Kind::Bucket, &bucket.name),
-            "BucketEncryption": { "ServerSideEncryptionConfiguration": [ { "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } } ] },
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": true,
-                "IgnorePublicAcls": true,
-                "BlockPublicPolicy": !public,
-                "RestrictPublicBuckets": !public,
-            },
-            "OwnershipControls": { "Rules": [ { "ObjectOwnership": "BucketOwnerEnforced" } ] },
-            "VersioningConfiguration": { "Status": if bucket.versioning { "Enabled" } else { "Suspended" } },
-            "Tags": tags(b.model),
-        });
-        if !bucket.lifecycle.is_empty() {
-            props["LifecycleConfiguration"] = json!({
-                "Rules": bucket.lifecycle.iter().enumerate().map(|(i, (prefix, days))| {
-                    let mut rule = json!({ "Id": format!("expire-{}", i + 1), "Status": "Enabled", "ExpirationInDays": days });
-                    if let Some(p) = prefix {
-                        rule["Prefix"] = json!(p);
-                    }
-                    rule
-                }).collect::<Vec<_>>(),
-            });
-        }
-        if let Some(cors) = &bucket.cors {
-            props["CorsConfiguration"] = cors_rules(cors);
-        }
-        // Notifications: the bucket waits for each function's permission. Permissions name
-        // the bucket by ARN text, so nothing waits for the bucket: no cycle.
-        let mut notifications = Vec::new();
-        let mut depends = Vec::new();
-        for t in b.model.bucket_triggers(&bucket.name) {
-            let mut rules = Vec::new();
-            if let Some(p) = t.prefix {
-                rules.push(json!({ "Name": "prefix", "Value": p }));
-            }
-            if let Some(s) = t.suffix {
-                rules.push(json!({ "Name": "suffix", "Value": s }));
-            }
-            let mut config = json!({
-                "Event": crate::targets::aws::s3_event(t.on),
-                "Function": b.invoke_target(&t.function.name),
-            });
-            if !rules.is_empty() {
-                config["Filter"] = json!({ "S3Key": { "Rules": rules } });
-            }
-            notifications.push(config);
-            depends.push(super::events::permission_id(&t.function.name, t.index));
-        }
-        if !notifications.is_empty() {
-            props["NotificationConfiguration"] = json!({ "LambdaConfigurations": notifications });
-        }
-        b.add(
-            id.clone(),
-            Resource::new("AWS::S3::Bucket", props)
-                .retained()
-                .depends_on(depends),
-        );
-        // Every bucket refuses plain HTTP; a public one also lets anyone read objects.
-        let arn = b.arn_of(Kind::Bucket, &bucket.name);
-        let objects = super::template::sub(format!(
-            "arn:${{AWS::Partition}}:s3:::{}/*",
-            super::template::sub_literal(&b.name(Kind::Bucket, &bucket.name))
-        ));
-        let mut statements = vec![json!({
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [arn, objects.clone()],
-            "Condition": { "Bool": { "aws:SecureTransport": "false" } },
-        })];
-        if public {
-            statements.push(json!({
-                "Sid": "PublicRead",
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": objects,
-            }));
-        }
-        b.add(
-            logical_id(&bucket.name, "BucketPolicy"),
-            Resource::new(
-                "AWS::S3::BucketPolicy",
-                json!({ "Bucket": reference(&id), "PolicyDocument": { "Version": "2012-10-17", "Statement": statements } }),
-            ),
-        );
-        b.output(
-            logical_id(&bucket.name, "BucketName"),
-            format!("Name of bucket `{}`", bucket.name),
-            reference(&id),
-        );
-    }
-}
-
-fn auths(b: &mut Builder<'_>) {
-    for a in b.model.auths.iter().filter(|a| a.kind == AuthKind::Cognito) {
-        let pool = logical_id(&a.name, "UserPool");
-        b.add(
-            pool.clone(),
-            Resource::new(
-                "AWS::Cognito::UserPool",
-                json!({
-                    "UserPoolName": b.name(Kind::Auth, &a.name),
-                    "UsernameAttributes": ["email"],
-                    "AutoVerifiedAttributes": ["email"],
-                    "Policies": { "PasswordPolicy": { "MinimumLength": 12, "RequireLowercase": true, "RequireUppercase": true, "RequireNumbers": true, "RequireSymbols": false } },
-                    "UserPoolTags": { "updraft:app": b.model.app },
-                }),
-            )
-            .retained(),
-        );
-        let client = logical_id(&a.name, "UserPoolClient");
-        b.add(
-            client.clone(),
-            Resource::new(
-                "AWS::Cognito::UserPoolClient",
-                json!({
-                    "UserPoolId": reference(&pool),
-                    "ClientName": b.name(Kind::Auth, &a.name),
-                    "GenerateSecret": false,
-                    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                    "PreventUserExistenceErrors": "ENABLED",
-                }),
-            ),
-        );
-        b.output(
-            logical_id(&a.name, "UserPoolId"),
-            format!("User pool of auth `{}`", a.name),
-            reference(&pool),
-        );
-        b.output(
-            logical_id(&a.name, "UserPoolClientId"),
-            format!("App client of auth `{}`", a.name),
-            reference(&client),
-        );
-    }
-}
-
-fn gateways(b: &mut Builder<'_>) {
-    for g in &b.model.gateways {
-        let api = logical_id(&g.name, "HttpApi");
-        let mut props = json!({
-            "Name": b.name(Kind::Gateway, &g.name),
-            "ProtocolType": "HTTP",
-            "Tags": { "updraft:app": b.model.app },
-        });
-        if let Some(cors) = &g.cors {
-            let mut methods: Vec<String> = cors.methods.clone();
-            if methods.is_empty() {
-                for f in &b.model.functions {
-                    for e in &f.events {
-                        if let Trigger::Http {
-                            gateway, method, ..
-                        } = &e.trigger
-                            && *gateway == g.name
-                        {
-                            methods.push(if method == "ANY" {
-                                "*".into()
-                            } else {
-                                method.clone()
-                            });
-                        }
-                    }
+    if !t.indexes.is_empty() {
+        props["GlobalSecondaryIndexes"] = t
+            .indexes
+            .iter()
+            .map(|i| {
+                let mut index = json!({
+                    "IndexName": i.name,
+                    "KeySchema": key_schema(i.hash_key, i.range_key),
+                    "Projection": { "ProjectionType": i.projection },
+                });
+                if let Some(tp) = &throughput {
+                    index["ProvisionedThroughput"] = tp.clone();
                 }
-                methods.sort();
-                methods.dedup();
-            }
-            let mut config = json!({ "AllowOrigins": cors.origins, "AllowMethods": methods });
-            if !cors.headers.is_empty() {
-                config["AllowHeaders"] = json!(cors.headers);
-            }
-            if let Some(age) = cors.max_age {
-                config["MaxAge"] = json!(age);
-            }
-            if cors.credentials {
-                config["AllowCredentials"] = json!(true);
-            }
-            props["CorsConfiguration"] = config;
+                index
+            })
+            .collect();
+    }
+    if let Some(view) = t.stream_view {
+        props["StreamSpecification"] = json!({ "StreamViewType": view });
+    }
+    if let Some(ttl) = t.ttl {
+        props["TimeToLiveSpecification"] = json!({ "AttributeName": ttl, "Enabled": true });
+    }
+    let id = logical_id(t.name, "Table");
+    b.add(
+        id.clone(),
+        Resource::new("AWS::DynamoDB::Table", props).retained(),
+    );
+    b.output(
+        logical_id(t.name, "TableName"),
+        t.output.clone(),
+        reference(&id),
+    );
+}
+
+fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
+    let mut props = json!({
+        "QueueName": q.physical,
+        "VisibilityTimeout": q.visibility_timeout,
+        "MessageRetentionPeriod": q.retention,
+        "SqsManagedSseEnabled": q.encrypted,
+        "Tags": tags(b.plan),
+    });
+    if let Some(delay) = q.delay {
+        props["DelaySeconds"] = json!(delay);
+    }
+    if q.fifo {
+        props["FifoQueue"] = json!(true);
+    }
+    if let Some((dead_letter, max_receives)) = q.redrive {
+        let target = get_att(&logical_id(dead_letter, "Queue"), "Arn");
+        props["RedrivePolicy"] = aws::redrive_policy(&SubArns, target, Some(max_receives));
+    }
+    let id = logical_id(q.name, "Queue");
+    b.add(id.clone(), Resource::new("AWS::SQS::Queue", props));
+    b.output(
+        logical_id(q.name, "QueueUrl"),
+        q.output.clone(),
+        reference(&id),
+    );
+}
+
+fn topic(b: &mut Builder<'_>, t: &TopicPlan<'_>) {
+    let mut props = json!({ "TopicName": t.physical, "Tags": tags(b.plan) });
+    if t.fifo {
+        props["FifoTopic"] = json!(true);
+    }
+    if let Some(d) = t.display_name {
+        props["DisplayName"] = json!(d);
+    }
+    let id = logical_id(t.name, "Topic");
+    b.add(id.clone(), Resource::new("AWS::SNS::Topic", props));
+    b.output(
+        logical_id(t.name, "TopicArn"),
+        t.output.clone(),
+        reference(&id),
+    );
+}
+
+fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
+    let id = logical_id(bucket.name, "Bucket");
+    let public = bucket.public;
+    let mut props = json!({
+        "BucketName": super::template::arn(&bucket.physical),
+        "BucketEncryption": { "ServerSideEncryptionConfiguration": [ { "ServerSideEncryptionByDefault": { "SSEAlgorithm": bucket.sse_algorithm } } ] },
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": bucket.access_block.0,
+            "IgnorePublicAcls": bucket.access_block.1,
+            "BlockPublicPolicy": bucket.access_block.2,
+            "RestrictPublicBuckets": bucket.access_block.3,
+        },
+        "OwnershipControls": { "Rules": [ { "ObjectOwnership": bucket.ownership } ] },
+        "VersioningConfiguration": { "Status": bucket.versioning },
+        "Tags": tags(b.plan),
+    });
+    if !bucket.lifecycle.is_empty() {
+        props["LifecycleConfiguration"] = json!({
+            "Rules": bucket.lifecycle.iter().map(|rule| {
+                let mut out = json!({ "Id": rule.id, "Status": rule.status, "ExpirationInDays": rule.days });
+                if let Some(p) = rule.prefix {
+                    out["Prefix"] = json!(p);
+                }
+                out
+            }).collect::<Vec<_>>(),
+        });
+    }
+    if let Some(cors) = &bucket.cors {
+        let mut rule = json!({ "AllowedOrigins": cors.origins, "AllowedMethods": cors.methods });
+        if !cors.headers.is_empty() {
+            rule["AllowedHeaders"] = json!(cors.headers);
         }
-        b.add(api.clone(), Resource::new("AWS::ApiGatewayV2::Api", props));
-        let logs = logical_id(&g.name, "HttpApiLogs");
+        if let Some(age) = cors.max_age {
+            rule["MaxAge"] = json!(age);
+        }
+        props["CorsConfiguration"] = json!({ "CorsRules": [rule] });
+    }
+    // Notifications: the bucket waits for each function's permission. Permissions name
+    // the bucket by ARN text, so nothing waits for the bucket: no cycle.
+    let mut notifications = Vec::new();
+    let mut depends = Vec::new();
+    for n in &bucket.notifications {
+        let mut rules = Vec::new();
+        if let Some(p) = n.prefix {
+            rules.push(json!({ "Name": "prefix", "Value": p }));
+        }
+        if let Some(s) = n.suffix {
+            rules.push(json!({ "Name": "suffix", "Value": s }));
+        }
+        let mut config = json!({
+            "Event": n.event,
+            "Function": b.invoke_target(n.function),
+        });
+        if !rules.is_empty() {
+            config["Filter"] = json!({ "S3Key": { "Rules": rules } });
+        }
+        notifications.push(config);
+        depends.push(permission_id(n.function, n.index));
+    }
+    if !notifications.is_empty() {
+        props["NotificationConfiguration"] = json!({ "LambdaConfigurations": notifications });
+    }
+    b.add(
+        id.clone(),
+        Resource::new("AWS::S3::Bucket", props)
+            .retained()
+            .depends_on(depends),
+    );
+    // Every bucket refuses plain HTTP; a public one also lets anyone read objects.
+    let arn = b.arn_of(Kind::Bucket, bucket.name);
+    let objects = super::template::arn(&bucket.objects);
+    let policy = aws::bucket_policy(&SubArns, arn, &objects, public);
+    b.add(
+        logical_id(bucket.name, "BucketPolicy"),
+        Resource::new(
+            "AWS::S3::BucketPolicy",
+            json!({ "Bucket": reference(&id), "PolicyDocument": policy }),
+        ),
+    );
+    b.output(
+        logical_id(bucket.name, "BucketName"),
+        bucket.output.clone(),
+        reference(&id),
+    );
+}
+
+fn user_pool(b: &mut Builder<'_>, p: &UserPool<'_>) {
+    let pool = logical_id(p.name, "UserPool");
+    let password = &p.password;
+    b.add(
+        pool.clone(),
+        Resource::new(
+            "AWS::Cognito::UserPool",
+            json!({
+                "UserPoolName": p.physical,
+                "UsernameAttributes": p.username_attributes,
+                "AutoVerifiedAttributes": p.auto_verified_attributes,
+                "Policies": { "PasswordPolicy": {
+                    "MinimumLength": password.minimum_length,
+                    "RequireLowercase": password.require_lowercase,
+                    "RequireUppercase": password.require_uppercase,
+                    "RequireNumbers": password.require_numbers,
+                    "RequireSymbols": password.require_symbols,
+                } },
+                "UserPoolTags": app_tag(b.plan),
+            }),
+        )
+        .retained(),
+    );
+    let client = logical_id(p.name, "UserPoolClient");
+    b.add(
+        client.clone(),
+        Resource::new(
+            "AWS::Cognito::UserPoolClient",
+            json!({
+                "UserPoolId": reference(&pool),
+                "ClientName": p.physical,
+                "GenerateSecret": p.generate_secret,
+                "ExplicitAuthFlows": p.auth_flows,
+                "PreventUserExistenceErrors": p.prevent_user_existence_errors,
+            }),
+        ),
+    );
+    b.output(
+        logical_id(p.name, "UserPoolId"),
+        p.pool_output.clone(),
+        reference(&pool),
+    );
+    b.output(
+        logical_id(p.name, "UserPoolClientId"),
+        p.client_output.clone(),
+        reference(&client),
+    );
+}
+
+/// An access-log line format: the fields as one JSON object.
+fn access_log_format() -> String {
+    let fields: serde_json::Map<String, Value> = plan::ACCESS_LOG_FIELDS
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), json!(v)))
+        .collect();
+    Value::Object(fields).to_string()
+}
+
+fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
+    let api = logical_id(g.name, "HttpApi");
+    let mut props = json!({
+        "Name": g.physical,
+        "ProtocolType": g.protocol,
+        "Tags": app_tag(b.plan),
+    });
+    if let Some(cors) = &g.cors {
+        let mut config = json!({ "AllowOrigins": cors.origins, "AllowMethods": cors.methods });
+        if !cors.headers.is_empty() {
+            config["AllowHeaders"] = json!(cors.headers);
+        }
+        if let Some(age) = cors.max_age {
+            config["MaxAge"] = json!(age);
+        }
+        if cors.credentials {
+            config["AllowCredentials"] = json!(true);
+        }
+        props["CorsConfiguration"] = config;
+    }
+    b.add(api.clone(), Resource::new("AWS::ApiGatewayV2::Api", props));
+    let logs = logical_id(g.name, "HttpApiLogs");
+    b.add(
+        logs.clone(),
+        Resource::new(
+            "AWS::Logs::LogGroup",
+            json!({ "LogGroupName": g.access_log_group, "RetentionInDays": g.access_log_days }),
+        ),
+    );
+    let mut stage = json!({
+        "ApiId": reference(&api),
+        "StageName": g.stage,
+        "AutoDeploy": g.auto_deploy,
+        "AccessLogSettings": {
+            "DestinationArn": get_att(&logs, "Arn"),
+            "Format": access_log_format(),
+        },
+    });
+    if let Some((rate, burst)) = g.throttle {
+        stage["DefaultRouteSettings"] =
+            json!({ "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst });
+    }
+    let stage_id = logical_id(g.name, "HttpApiStage");
+    b.add(
+        stage_id.clone(),
+        Resource::new("AWS::ApiGatewayV2::Stage", stage),
+    );
+    for a in &g.authorizers {
+        let audience = match &a.audience {
+            Audience::List(list) => json!(list),
+            Audience::Client(auth) => json!([reference(&logical_id(auth, "UserPoolClient"))]),
+        };
         b.add(
-            logs.clone(),
+            authorizer_id(g.name, a.auth),
             Resource::new(
-                "AWS::Logs::LogGroup",
-                json!({ "LogGroupName": format!("/aws/http-api/{}", b.name(Kind::Gateway, &g.name)), "RetentionInDays": b.model.access_log_days() }),
+                "AWS::ApiGatewayV2::Authorizer",
+                json!({
+                    "ApiId": reference(&api),
+                    "Name": a.auth,
+                    "AuthorizerType": a.kind,
+                    "IdentitySource": [a.identity_source],
+                    "JwtConfiguration": { "Issuer": b.issuer(&a.issuer), "Audience": audience },
+                }),
             ),
         );
-        let mut stage = json!({
-            "ApiId": reference(&api),
-            "StageName": "$default",
-            "AutoDeploy": true,
-            "AccessLogSettings": {
-                "DestinationArn": get_att(&logs, "Arn"),
-                "Format": "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"responseLength\":\"$context.responseLength\",\"integrationError\":\"$context.integrationErrorMessage\"}",
-            },
-        });
-        if let Some((rate, burst)) = g.throttle {
-            stage["DefaultRouteSettings"] =
-                json!({ "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst });
-        }
-        let stage_id = logical_id(&g.name, "HttpApiStage");
+    }
+    if let Some(domain) = &g.domain {
+        let domain_id = logical_id(g.name, "Domain");
         b.add(
-            stage_id.clone(),
-            Resource::new("AWS::ApiGatewayV2::Stage", stage),
+            domain_id.clone(),
+            Resource::new(
+                "AWS::ApiGatewayV2::DomainName",
+                json!({
+                    "DomainName": domain.name,
+                    "DomainNameConfigurations": [ { "CertificateArn": domain.certificate, "EndpointType": domain.endpoint_type, "SecurityPolicy": domain.security_policy } ],
+                }),
+            ),
         );
-        // One JWT authorizer per auth that guards a route of this gateway.
-        let used = b.model.route_auths(&g.name);
-        for auth in used {
-            let audience = match b.model.auth(auth) {
-                Some(a) if a.kind == AuthKind::Jwt => json!(a.audience),
-                _ => json!([reference(&logical_id(auth, "UserPoolClient"))]),
-            };
-            b.add(
-                authorizer_id(&g.name, auth),
-                Resource::new(
-                    "AWS::ApiGatewayV2::Authorizer",
-                    json!({
-                        "ApiId": reference(&api),
-                        "Name": auth,
-                        "AuthorizerType": "JWT",
-                        "IdentitySource": ["$request.header.Authorization"],
-                        "JwtConfiguration": { "Issuer": b.issuer(auth), "Audience": audience },
-                    }),
-                ),
-            );
-        }
-        if let Some((domain, certificate)) = &g.domain {
-            let domain_id = logical_id(&g.name, "Domain");
-            b.add(
-                domain_id.clone(),
-                Resource::new(
-                    "AWS::ApiGatewayV2::DomainName",
-                    json!({
-                        "DomainName": domain,
-                        "DomainNameConfigurations": [ { "CertificateArn": certificate, "EndpointType": "REGIONAL", "SecurityPolicy": "TLS_1_2" } ],
-                    }),
-                ),
-            );
-            b.add(
-                logical_id(&g.name, "ApiMapping"),
-                Resource::new(
-                    "AWS::ApiGatewayV2::ApiMapping",
-                    json!({ "ApiId": reference(&api), "DomainName": reference(&domain_id), "Stage": reference(&stage_id) }),
-                ),
-            );
-        }
-        b.output(
-            logical_id(&g.name, "Url"),
-            format!("Base URL of gateway `{}`", g.name),
-            super::template::sub(format!(
-                "https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
-            )),
+        b.add(
+            logical_id(g.name, "ApiMapping"),
+            Resource::new(
+                "AWS::ApiGatewayV2::ApiMapping",
+                json!({ "ApiId": reference(&api), "DomainName": reference(&domain_id), "Stage": reference(&stage_id) }),
+            ),
         );
     }
+    b.output(
+        logical_id(g.name, "Url"),
+        g.output.clone(),
+        super::template::sub(format!(
+            "https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+        )),
+    );
 }
 
-pub(super) fn authorizer_id(gateway: &str, auth: &str) -> String {
-    logical_id(gateway, "") + &logical_id(auth, "Authorizer")
-}
-
-fn alarms(b: &mut Builder<'_>) {
-    for a in &b.model.alarms {
-        let (namespace, metric, statistic, dimension) = crate::targets::aws::alarm_metric(a.metric);
-        // The dimension is the physical name, so the alarm depends on nothing; it travels
-        // with the function it watches.
-        let value = json!(b.name(a.target.kind, &a.target.name));
-        b.owner = match a.target.kind {
-            Kind::Function => Owner::Function(a.target.name.clone()),
-            _ => Owner::Base,
-        };
-        let mut props = json!({
-            "AlarmName": format!("{}-{}", crate::targets::aws::prefix(b.model), a.name),
-            "AlarmDescription": format!("{} of {} `{}` at or above {}", metric, a.target.kind.noun(), a.target.name, a.threshold),
-            "Namespace": namespace,
-            "MetricName": metric,
-            "Dimensions": [ { "Name": dimension, "Value": value } ],
-            "Statistic": statistic,
-            "Period": a.period,
-            "EvaluationPeriods": a.evaluation_periods,
-            "Threshold": a.threshold,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            "TreatMissingData": "notBreaching",
-        });
-        let mut depends = Vec::new();
-        if let Some(topic) = &a.notify {
-            props["AlarmActions"] = json!([b.arn_of(Kind::Topic, topic)]);
-            depends.push(logical_id(topic, "Topic"));
-        }
-        b.add(
-            logical_id(&a.name, "Alarm"),
-            Resource::new("AWS::CloudWatch::Alarm", props).depends_on(depends),
-        );
+fn alarm(b: &mut Builder<'_>, a: &AlarmPlan<'_>) {
+    // The dimension is the physical name, so the alarm depends on nothing; it travels
+    // with the function it watches.
+    let value = json!(b.name(a.target.kind, &a.target.name));
+    b.owner = match a.target.kind {
+        Kind::Function => Owner::Function(a.target.name.clone()),
+        _ => Owner::Base,
+    };
+    let mut props = json!({
+        "AlarmName": a.alarm_name,
+        "AlarmDescription": a.description,
+        "Namespace": a.namespace,
+        "MetricName": a.metric,
+        "Dimensions": [ { "Name": a.dimension, "Value": value } ],
+        "Statistic": a.statistic,
+        "Period": a.period,
+        "EvaluationPeriods": a.evaluation_periods,
+        "Threshold": a.threshold,
+        "ComparisonOperator": a.comparison,
+        "TreatMissingData": a.missing_data,
+    });
+    let mut depends = Vec::new();
+    if let Some(topic) = a.notify {
+        props["AlarmActions"] = json!([b.arn_of(Kind::Topic, topic)]);
+        depends.push(logical_id(topic, "Topic"));
     }
+    b.add(
+        logical_id(a.name, "Alarm"),
+        Resource::new("AWS::CloudWatch::Alarm", props).depends_on(depends),
+    );
 }

@@ -5,386 +5,272 @@
 use serde_json::{Value, json};
 
 use super::Builder;
-use super::template::{self, Resource, get_att, logical_id, reference, sub_literal};
-use crate::model::{Function, Kind, StartingPosition, Trigger};
+use super::template::{self, Resource, SubArns, get_att, logical_id, reference, sub_literal};
+use crate::model::Kind;
 use crate::targets::aws;
-
-/// The logical id of the permission of a function's `index`-th event (0-based).
-pub(super) fn permission_id(function: &str, index: usize) -> String {
-    logical_id(function, &format!("Event{}Permission", index + 1))
-}
-
-fn event_id(function: &str, index: usize, what: &str) -> String {
-    logical_id(function, &format!("Event{}{what}", index + 1))
-}
+use crate::targets::naming::{authorizer_id, event_id, permission_id};
+use crate::targets::plan::{
+    DeliverySource, EventPlan, FunctionPlan, IotRule, Mapping, MappingSource, Permission,
+    PermissionSource, Route, Rule, Scheduler, Source, Subscription,
+};
 
 pub(super) fn lower(b: &mut Builder<'_>) {
-    for f in &b.model.functions {
-        b.owner = super::split::Owner::Function(f.name.clone());
-        let mut integrations = std::collections::BTreeSet::new();
-        for (i, event) in f.events.iter().enumerate() {
-            match &event.trigger {
-                Trigger::Http {
-                    gateway,
-                    method,
-                    path,
-                    auth,
-                } => {
-                    http(
-                        b,
-                        f,
-                        i,
-                        gateway,
-                        method,
-                        path,
-                        auth.as_deref(),
-                        &mut integrations,
-                    );
-                }
-                Trigger::Schedule(schedule) => {
-                    if let Some(tz) = &schedule.timezone {
-                        scheduler(b, f, i, &schedule.expression(), tz);
-                    } else {
-                        rule(b, f, i, &schedule.expression());
-                    }
-                }
-                Trigger::Queue {
-                    queue,
-                    batch_size,
-                    window,
-                } => {
-                    // The queue by ARN text, ordered by `DependsOn`: in nested stacks a
-                    // constructed ARN needs no output of the stack that holds the queue.
-                    let mut props = json!({
-                        "EventSourceArn": b.arn_of(Kind::Queue, queue),
-                        "FunctionName": b.invoke_target(&f.name),
-                        "BatchSize": batch_size,
-                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                    });
-                    if let Some(w) = window.filter(|w| *w > 0) {
-                        props["MaximumBatchingWindowInSeconds"] = json!(w);
-                    }
-                    b.add(
-                        event_id(&f.name, i, "Mapping"),
-                        Resource::new("AWS::Lambda::EventSourceMapping", props)
-                            .depends_on([logical_id(queue, "Queue")]),
-                    );
-                }
-                Trigger::Table {
-                    table,
-                    starting_position,
-                    batch_size,
-                } => {
-                    let mut props = json!({
-                        "EventSourceArn": get_att(&logical_id(table, "Table"), "StreamArn"),
-                        "FunctionName": b.invoke_target(&f.name),
-                        "BatchSize": batch_size,
-                        "StartingPosition": match starting_position { StartingPosition::Latest => "LATEST", StartingPosition::TrimHorizon => "TRIM_HORIZON" },
-                        "BisectBatchOnFunctionError": true,
-                        "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                    });
-                    // Records that keep failing go to the function's dead letter target.
-                    if let Some(dl) = &f.dead_letter {
-                        props["DestinationConfig"] = json!({ "OnFailure": { "Destination": b.arn_of(dl.value.kind, &dl.value.name) } });
-                        props["MaximumRetryAttempts"] = json!(5);
-                    }
-                    mapping(b, f, i, props);
-                }
-                Trigger::Topic { topic, filter } => {
-                    let topic_id = logical_id(topic, "Topic");
-                    let mut props = json!({
-                        "TopicArn": b.arn_of(Kind::Topic, topic),
-                        "Protocol": "lambda",
-                        "Endpoint": b.invoke_target(&f.name),
-                    });
-                    if !filter.is_empty() {
-                        props["FilterPolicy"] = json!(filter);
-                        props["FilterPolicyScope"] = json!("MessageAttributes");
-                    }
-                    // Messages SNS cannot deliver to the function go to its dead letter queue.
-                    if let Some(queue) = f.delivery_dead_letter().map(str::to_string) {
-                        props["RedrivePolicy"] =
-                            json!({ "deadLetterTargetArn": b.arn_of(Kind::Queue, &queue) });
-                        let sid = logical_id(&f.name, &format!("Event{}Redrive", i + 1));
-                        let source = b.arn_of(Kind::Topic, topic);
-                        b.allow_queue_delivery(&queue, sid, "sns.amazonaws.com", source);
-                    }
-                    b.add(
-                        event_id(&f.name, i, "Subscription"),
-                        Resource::new("AWS::SNS::Subscription", props).depends_on([topic_id]),
-                    );
-                    permission(
-                        b,
-                        f,
-                        i,
-                        "sns.amazonaws.com",
-                        b.arn_of(Kind::Topic, topic),
-                        None,
-                    );
-                }
-                Trigger::Bucket { bucket, .. } => {
-                    // The notification itself is part of the bucket (see `data.rs`).
-                    let account = Some(reference("AWS::AccountId"));
-                    permission(
-                        b,
-                        f,
-                        i,
-                        "s3.amazonaws.com",
-                        b.arn_of(Kind::Bucket, bucket),
-                        account,
-                    );
-                }
-                Trigger::Iot { sql } => iot(b, f, i, sql),
+    let plan = b.plan;
+    for f in &plan.functions {
+        b.owner = super::split::Owner::Function(f.name.to_string());
+        for e in &f.events {
+            let i = e.index;
+            match &e.source {
+                Source::Route(route) => http(b, f, i, route),
+                Source::Rule(rule) => schedule_rule(b, f, i, rule),
+                Source::Scheduler(s) => scheduler(b, f, i, s),
+                Source::Mapping(m) => mapping(b, f, i, m),
+                Source::Subscription(s) => subscription(b, f, i, s),
+                // The notification itself is part of the bucket (see `data.rs`).
+                Source::Notification => {}
+                Source::IotRule(rule) => iot(b, f, i, rule),
+            }
+            if let Some(p) = &e.permission {
+                permission(b, f, e, p);
             }
         }
     }
     b.owner = super::split::Owner::Base;
-    let policies = std::mem::take(&mut b.queue_policies);
-    for (queue, statements) in policies {
+    for (queue, deliveries) in &plan.deliveries {
+        let statements: Vec<Value> = deliveries
+            .iter()
+            .map(|d| {
+                let source = match &d.source {
+                    DeliverySource::Topic(topic) => b.arn_of(Kind::Topic, topic),
+                    DeliverySource::Rule { name } => rule_arn(name),
+                };
+                let queue = b.arn_of(Kind::Queue, queue);
+                aws::delivery_statement(&SubArns, &d.sid, d.service, queue, source)
+            })
+            .collect();
         b.add(
-            logical_id(&queue, "QueuePolicy"),
+            logical_id(queue, "QueuePolicy"),
             Resource::new(
                 "AWS::SQS::QueuePolicy",
                 json!({
-                    "Queues": [reference(&logical_id(&queue, "Queue"))],
-                    "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+                    "Queues": [reference(&logical_id(queue, "Queue"))],
+                    "PolicyDocument": aws::document(&SubArns, statements),
                 }),
             ),
         );
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn http(
-    b: &mut Builder<'_>,
-    f: &Function,
-    i: usize,
-    gateway: &str,
-    method: &str,
-    path: &str,
-    auth: Option<&str>,
-    integrations: &mut std::collections::BTreeSet<String>,
-) {
-    let api = logical_id(gateway, "HttpApi");
-    let integration = logical_id(&f.name, "") + &logical_id(gateway, "Integration");
-    if integrations.insert(integration.clone()) {
+/// A named rule has an ARN known in advance: the dead letter queue's policy names it
+/// without depending on the rule.
+fn rule_arn(name: &str) -> Value {
+    template::sub(format!(
+        "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
+        sub_literal(name)
+    ))
+}
+
+fn http(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, route: &Route<'_>) {
+    let api = logical_id(route.gateway, "HttpApi");
+    let integration = logical_id(f.name, "") + &logical_id(route.gateway, "Integration");
+    if let Some(planned) = &route.integration {
         b.add(
             integration.clone(),
             Resource::new(
                 "AWS::ApiGatewayV2::Integration",
                 json!({
                     "ApiId": reference(&api),
-                    "IntegrationType": "AWS_PROXY",
-                    "IntegrationUri": b.invoke_target(&f.name),
-                    "PayloadFormatVersion": "2.0",
-                    "TimeoutInMillis": (f.timeout.value.min(30) * 1000),
+                    "IntegrationType": planned.kind,
+                    "IntegrationUri": b.invoke_target(f.name),
+                    "PayloadFormatVersion": planned.payload_format,
+                    "TimeoutInMillis": planned.timeout_ms,
                 }),
             ),
         );
     }
-    let mut route = json!({
+    let mut props = json!({
         "ApiId": reference(&api),
-        "RouteKey": format!("{method} {path}"),
+        "RouteKey": route.route_key,
         "Target": template::sub(format!("integrations/${{{integration}}}")),
-        "AuthorizationType": if auth.is_some() { "JWT" } else { "NONE" },
+        "AuthorizationType": route.authorization_type,
     });
-    if let Some(auth) = auth {
-        route["AuthorizerId"] = reference(&super::data::authorizer_id(gateway, auth));
+    if let Some(auth) = route.auth {
+        props["AuthorizerId"] = reference(&authorizer_id(route.gateway, auth));
     }
     b.add(
-        event_id(&f.name, i, "Route"),
-        Resource::new("AWS::ApiGatewayV2::Route", route),
+        event_id(f.name, i, "Route"),
+        Resource::new("AWS::ApiGatewayV2::Route", props),
     );
-    // The permission names the exact route: `<api>/<stage>/<METHOD>/<path>`.
-    let route_path = if method == "ANY" {
-        format!("*{path}")
-    } else {
-        format!("{method}{path}")
-    };
-    let source = template::sub(format!(
-        "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/*/{}",
-        sub_literal(&route_path)
-    ));
-    permission(b, f, i, "apigateway.amazonaws.com", source, None);
 }
 
-fn permission(
-    b: &mut Builder<'_>,
-    f: &Function,
-    i: usize,
-    principal: &str,
-    source: Value,
-    account: Option<Value>,
-) {
+fn permission(b: &mut Builder<'_>, f: &FunctionPlan<'_>, e: &EventPlan<'_>, p: &Permission<'_>) {
+    let source = match &p.source {
+        PermissionSource::Route { gateway, path } => template::sub(format!(
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{}}}/*/{}",
+            logical_id(gateway, "HttpApi"),
+            sub_literal(path)
+        )),
+        PermissionSource::Topic(topic) => b.arn_of(Kind::Topic, topic),
+        PermissionSource::Bucket(bucket) => b.arn_of(Kind::Bucket, bucket),
+        PermissionSource::Rule => get_att(&event_id(f.name, e.index, "Schedule"), "Arn"),
+        PermissionSource::IotRule(name) => template::sub(format!(
+            "arn:${{AWS::Partition}}:iot:${{AWS::Region}}:${{AWS::AccountId}}:rule/{name}"
+        )),
+    };
     let mut props = json!({
-        "Action": "lambda:InvokeFunction",
-        "FunctionName": b.permission_target(&f.name),
-        "Principal": principal,
+        "Action": p.action,
+        "FunctionName": b.permission_target(f.name),
+        "Principal": p.principal,
         "SourceArn": source,
     });
-    if let Some(account) = account {
-        props["SourceAccount"] = account;
+    if p.source_account {
+        props["SourceAccount"] = reference("AWS::AccountId");
     }
     b.add(
-        permission_id(&f.name, i),
+        permission_id(f.name, e.index),
         Resource::new("AWS::Lambda::Permission", props),
     );
 }
 
-fn mapping(b: &mut Builder<'_>, f: &Function, i: usize, props: Value) {
+fn mapping(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, m: &Mapping<'_>) {
+    let (source, depends) = match m.source {
+        // The queue by ARN text, ordered by `DependsOn`: in nested stacks a constructed ARN
+        // needs no output of the stack that holds the queue.
+        MappingSource::Queue(queue) => (
+            b.arn_of(Kind::Queue, queue),
+            vec![logical_id(queue, "Queue")],
+        ),
+        MappingSource::TableStream(table) => (
+            get_att(&logical_id(table, "Table"), "StreamArn"),
+            Vec::new(),
+        ),
+    };
+    let mut props = json!({
+        "EventSourceArn": source,
+        "FunctionName": b.invoke_target(f.name),
+        "BatchSize": m.batch_size,
+    });
+    if let Some(position) = m.starting_position {
+        props["StartingPosition"] = json!(position);
+    }
+    if m.bisect_on_error {
+        props["BisectBatchOnFunctionError"] = json!(true);
+    }
+    props["FunctionResponseTypes"] = json!(m.response_types);
+    if let Some(w) = m.window {
+        props["MaximumBatchingWindowInSeconds"] = json!(w);
+    }
+    if let Some((dl, retries)) = m.on_failure {
+        props["DestinationConfig"] =
+            json!({ "OnFailure": { "Destination": b.arn_of(dl.kind, &dl.name) } });
+        props["MaximumRetryAttempts"] = json!(retries);
+    }
     b.add(
-        event_id(&f.name, i, "Mapping"),
-        Resource::new("AWS::Lambda::EventSourceMapping", props),
+        event_id(f.name, i, "Mapping"),
+        Resource::new("AWS::Lambda::EventSourceMapping", props).depends_on(depends),
     );
 }
 
-/// A name of at most 64 characters: long ones keep a readable start and a hash of the rest.
-fn bounded_name(name: String) -> String {
-    if name.len() <= 64 {
-        return name;
+fn subscription(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, s: &Subscription<'_>) {
+    let mut props = json!({
+        "TopicArn": b.arn_of(Kind::Topic, s.topic),
+        "Protocol": s.protocol,
+        "Endpoint": b.invoke_target(f.name),
+    });
+    if let Some(filter) = s.filter {
+        props["FilterPolicy"] = json!(filter);
+        props["FilterPolicyScope"] = json!(s.filter_scope);
     }
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in name.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
+    if let Some(queue) = s.redrive {
+        props["RedrivePolicy"] = aws::redrive_policy(&SubArns, b.arn_of(Kind::Queue, queue), None);
     }
-    format!("{}-{hash:08x}", &name[..55])
+    b.add(
+        event_id(f.name, i, "Subscription"),
+        Resource::new("AWS::SNS::Subscription", props).depends_on([logical_id(s.topic, "Topic")]),
+    );
 }
 
-fn rule(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str) {
-    let id = event_id(&f.name, i, "Schedule");
-    // A named rule has an ARN known in advance: the dead letter queue's policy names it
-    // without depending on the rule.
-    let rule_name = bounded_name(
-        format!(
-            "{}-{}-schedule-{}",
-            b.name(Kind::Function, &f.name),
-            "",
-            i + 1
-        )
-        .replace("--", "-"),
-    );
-    let rule_arn = template::sub(format!(
-        "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{}",
-        sub_literal(&rule_name)
-    ));
-    let mut target = json!({ "Arn": b.invoke_target(&f.name), "Id": logical_id(&f.name, "") });
+fn schedule_rule(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, rule: &Rule<'_>) {
+    let mut target = json!({ "Arn": b.invoke_target(f.name), "Id": logical_id(f.name, "") });
     // Invocations EventBridge cannot deliver go to the function's dead letter queue.
-    if let Some(queue) = f.delivery_dead_letter().map(str::to_string) {
-        target["DeadLetterConfig"] = json!({ "Arn": b.arn_of(Kind::Queue, &queue) });
-        let sid = logical_id(&f.name, &format!("Event{}Redrive", i + 1));
-        b.allow_queue_delivery(&queue, sid, "events.amazonaws.com", rule_arn);
+    if let Some(queue) = rule.dead_letter {
+        target["DeadLetterConfig"] = json!({ "Arn": b.arn_of(Kind::Queue, queue) });
     }
     b.add(
-        id.clone(),
+        event_id(f.name, i, "Schedule"),
         Resource::new(
             "AWS::Events::Rule",
             json!({
-                "Name": rule_name,
-                "Description": format!("{expression} for function {}", f.name),
-                "ScheduleExpression": expression,
-                "State": "ENABLED",
+                "Name": rule.name,
+                "Description": rule.description,
+                "ScheduleExpression": rule.expression,
+                "State": rule.state,
                 "Targets": [target],
             }),
         ),
     );
-    permission(b, f, i, "events.amazonaws.com", get_att(&id, "Arn"), None);
 }
 
 /// A schedule in a time zone needs EventBridge Scheduler, which invokes through a role of
 /// its own allowed to invoke this one function.
-fn scheduler(b: &mut Builder<'_>, f: &Function, i: usize, expression: &str, timezone: &str) {
-    let role = event_id(&f.name, i, "ScheduleRole");
-    let function_arn = template::arn(&aws::resource_arn(
-        b.model,
-        &crate::model::Ref::new(Kind::Function, &f.name),
-    ));
-    let mut invoke = vec![function_arn.clone()];
-    if f.provisioned_concurrency.is_some() {
+fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, s: &Scheduler<'_>) {
+    let role = event_id(f.name, i, "ScheduleRole");
+    let function_arn = b.arn_of(Kind::Function, f.name);
+    let mut invoke = vec![function_arn];
+    if let Some(alias) = &f.alias {
         invoke.push(template::sub(format!(
-            "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}:live",
-            sub_literal(&b.name(Kind::Function, &f.name))
+            "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}:{}",
+            sub_literal(&f.physical),
+            alias.name
         )));
     }
-    let dead_letter = f.delivery_dead_letter().map(str::to_string);
-    let mut statements = vec![
-        json!({ "Sid": "InvokeFunction", "Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": invoke }),
-    ];
-    if let Some(queue) = &dead_letter {
-        statements.push(json!({ "Sid": "DeadLetter", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [b.arn_of(Kind::Queue, queue)] }));
-    }
+    let dead_letter = s.dead_letter.map(|queue| b.arn_of(Kind::Queue, queue));
+    let policy = aws::scheduler_policy(&SubArns, invoke, dead_letter);
     b.add(
         role.clone(),
         Resource::new(
             "AWS::IAM::Role",
             json!({
-                "Description": format!("Lets EventBridge Scheduler invoke function {}", b.name(Kind::Function, &f.name)),
-                "AssumeRolePolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": [ {
-                        "Effect": "Allow",
-                        "Principal": { "Service": "scheduler.amazonaws.com" },
-                        "Action": "sts:AssumeRole",
-                        "Condition": { "StringEquals": { "aws:SourceAccount": { "Ref": "AWS::AccountId" } } },
-                    } ],
-                },
-                "Policies": [ { "PolicyName": "invoke", "PolicyDocument": {
-                    "Version": "2012-10-17",
-                    "Statement": statements,
-                } } ],
+                "Description": s.role_description,
+                "AssumeRolePolicyDocument": aws::trust_policy(&SubArns, s.role_principal),
+                "Policies": [ { "PolicyName": s.role_policy_name, "PolicyDocument": policy } ],
             }),
         ),
     );
-    let mut target = json!({ "Arn": b.invoke_target(&f.name), "RoleArn": get_att(&role, "Arn") });
-    if let Some(queue) = &dead_letter {
+    let mut target = json!({ "Arn": b.invoke_target(f.name), "RoleArn": get_att(&role, "Arn") });
+    if let Some(queue) = s.dead_letter {
         target["DeadLetterConfig"] = json!({ "Arn": b.arn_of(Kind::Queue, queue) });
     }
     b.add(
-        event_id(&f.name, i, "Schedule"),
+        event_id(f.name, i, "Schedule"),
         Resource::new(
             "AWS::Scheduler::Schedule",
             json!({
-                "Description": format!("{expression} ({timezone}) for function {}", f.name),
-                "ScheduleExpression": expression,
-                "ScheduleExpressionTimezone": timezone,
-                "FlexibleTimeWindow": { "Mode": "OFF" },
-                "State": "ENABLED",
+                "Description": s.description,
+                "ScheduleExpression": s.expression,
+                "ScheduleExpressionTimezone": s.timezone,
+                "FlexibleTimeWindow": { "Mode": s.flexible_window },
+                "State": s.state,
                 "Target": target,
             }),
         ),
     );
 }
 
-fn iot(b: &mut Builder<'_>, f: &Function, i: usize, sql: &str) {
-    // IoT rule names take letters, digits and underscores only.
-    let name: String = format!("{}_{}_{}", aws::prefix(b.model), f.name, i + 1)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
+fn iot(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, rule: &IotRule<'_>) {
     b.add(
-        event_id(&f.name, i, "IotRule"),
+        event_id(f.name, i, "IotRule"),
         Resource::new(
             "AWS::IoT::TopicRule",
             json!({
-                "RuleName": name,
+                "RuleName": rule.name,
                 "TopicRulePayload": {
-                    "Sql": sql,
-                    "AwsIotSqlVersion": "2016-03-23",
+                    "Sql": rule.sql,
+                    "AwsIotSqlVersion": rule.sql_version,
                     "RuleDisabled": false,
-                    "Actions": [ { "Lambda": { "FunctionArn": b.invoke_target(&f.name) } } ],
+                    "Actions": [ { "Lambda": { "FunctionArn": b.invoke_target(f.name) } } ],
                 },
             }),
         ),
-    );
-    let source = template::sub(format!(
-        "arn:${{AWS::Partition}}:iot:${{AWS::Region}}:${{AWS::AccountId}}:rule/{name}"
-    ));
-    permission(
-        b,
-        f,
-        i,
-        "iot.amazonaws.com",
-        source,
-        Some(reference("AWS::AccountId")),
     );
 }

@@ -1,10 +1,14 @@
 //! CloudFormation: one template (JSON, or YAML with `--format yaml`) holding every
 //! construct of the spec. The feature mapping is `targets/cloudformation/README.md`.
 //!
-//! **Invariant:** the template has no dependency cycle. Roles, permissions and env values
-//! name resources by ARNs built from their physical names (`Fn::Sub`), never by `Ref` or
-//! `Fn::GetAtt`, so a bucket's notification can depend on its functions' permissions without
-//! the classic bucket ↔ function cycle. `tests/cloudformation.rs` proves it per example.
+//! Everything AWS is decided by the [`Plan`] (shared with Terraform); this backend decides
+//! only how to write it (logical ids, intrinsics, `DependsOn`, nested stacks).
+//!
+//! **Invariant:** the template has no dependency cycle. Roles, bucket and topic permissions
+//! and env values name what may wait on a function by ARNs built from physical names
+//! (`Fn::Sub`), not by `Ref` or `Fn::GetAtt`, so a bucket's notification can depend on its
+//! functions' permissions without the classic bucket ↔ function cycle.
+//! `tests/cloudformation.rs` proves it per example.
 
 mod compute;
 mod data;
@@ -21,12 +25,13 @@ use crate::diag::{Code, Diagnostic};
 use crate::model::env::Attr;
 use crate::model::{EnvPart, Kind, Model, Ref};
 use crate::targets::aws;
+use crate::targets::plan::{self, Issuer, Plan};
 use template::{Parameter, Resource, Template, get_att, logical_id, reference};
 
 /// CloudFormation's per-template limits.
-pub const MAX_RESOURCES: usize = 500;
-pub const MAX_OUTPUTS: usize = 200;
-pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_RESOURCES: usize = crate::limits::CLOUDFORMATION_MAX_RESOURCES;
+pub const MAX_OUTPUTS: usize = crate::limits::CLOUDFORMATION_MAX_OUTPUTS;
+pub const MAX_PARAMETERS: usize = crate::limits::CLOUDFORMATION_MAX_PARAMETERS;
 pub const MAX_BODY_BYTES: usize = 1_000_000;
 
 /// When to split the app into nested stacks.
@@ -161,9 +166,10 @@ pub fn lower(input: &Input<'_>) -> Result<Template, Vec<Diagnostic>> {
 pub fn lower_owned(
     input: &Input<'_>,
 ) -> Result<(Template, BTreeMap<String, split::Owner>), Vec<Diagnostic>> {
+    let plan = Plan::new(input.model, input.policies);
     let mut b = Builder {
         model: input.model,
-        input,
+        plan: &plan,
         template: Template {
             version: "2010-09-09",
             description: format!(
@@ -178,7 +184,6 @@ pub fn lower_owned(
             outputs: BTreeMap::new(),
         },
         diagnostics: Vec::new(),
-        queue_policies: BTreeMap::new(),
         owner: split::Owner::Base,
         owners: BTreeMap::new(),
     };
@@ -238,11 +243,10 @@ fn check_budgets(t: &Template, bytes: usize) -> Result<(), Vec<Diagnostic>> {
 /// Lowering state: the template so far and the problems found.
 pub(crate) struct Builder<'a> {
     pub model: &'a Model,
-    pub input: &'a Input<'a>,
+    /// Every AWS decision, made once.
+    pub plan: &'a Plan<'a>,
     pub template: Template,
     pub diagnostics: Vec<Diagnostic>,
-    /// Statements of each queue's one `AWS::SQS::QueuePolicy` (a queue takes only one).
-    pub queue_policies: BTreeMap<String, Vec<Value>>,
     /// Who owns the resources added now (for nested stacks).
     pub owner: split::Owner,
     /// The owner of every resource, by logical id.
@@ -276,12 +280,7 @@ impl Builder<'_> {
     }
 
     fn parameters(&mut self) {
-        let uses_code = self
-            .model
-            .functions
-            .iter()
-            .any(|f| matches!(f.code, crate::model::CodeSource::Handler { .. }));
-        if uses_code {
+        if self.plan.code_packages {
             self.template.parameters.insert(
                 "ArtifactBucket".into(),
                 Parameter {
@@ -295,7 +294,7 @@ impl Builder<'_> {
                 Parameter {
                     kind: "String",
                     description: "Key prefix of the code packages in ArtifactBucket".into(),
-                    default: Some(format!("updraft/{}", aws::prefix(self.model))),
+                    default: Some(self.plan.artifact_prefix.clone()),
                 },
             );
         }
@@ -303,36 +302,12 @@ impl Builder<'_> {
 
     /// A Kubernetes Secret has no AWS form: using one is an error on this target.
     fn refuse_kubernetes_secrets(&mut self) {
-        let is_kubernetes = |name: &str| {
-            self.model
-                .secret(name)
-                .is_some_and(|s| s.store == crate::model::SecretStore::Kubernetes)
-        };
-        let mut found = Vec::new();
-        for f in &self.model.functions {
-            for u in f.uses.iter().filter(|u| u.resource.kind == Kind::Secret) {
-                if is_kubernetes(&u.resource.name) {
-                    found.push((u.resource.name.clone(), u.span, f.name.clone()));
-                }
-            }
-            for value in f.env.values() {
-                for r in value.refs().filter(|r| r.kind == Kind::Secret) {
-                    if is_kubernetes(&r.name) {
-                        found.push((r.name.clone(), value.span, f.name.clone()));
-                    }
-                }
-            }
-        }
-        for (secret, span, function) in found {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    Code::UnsupportedOnTarget,
-                    format!("CloudFormation: function `{function}` uses secret `{secret}`, which is held in Kubernetes"),
-                )
-                .with_label(span, "a Kubernetes Secret is out of reach on AWS")
-                .with_help("hold the secret in `secrets_manager` or `ssm` for AWS targets, or compile with `--target knative`"),
-            );
-        }
+        let refusals = self
+            .plan
+            .refusals
+            .iter()
+            .map(|r| r.diagnostic("CloudFormation"));
+        self.diagnostics.extend(refusals);
     }
 
     /// The physical name of a resource.
@@ -348,8 +323,7 @@ impl Builder<'_> {
     /// What invokes a function: its alias when it keeps provisioned instances warm (so that
     /// they serve the traffic), else the function.
     pub fn invoke_target(&self, function: &str) -> Value {
-        let f = self.model.function(function);
-        if f.is_some_and(|f| f.provisioned_concurrency.is_some()) {
+        if self.has_alias(function) {
             reference(&logical_id(function, "Alias"))
         } else {
             get_att(&logical_id(function, "Function"), "Arn")
@@ -359,28 +333,18 @@ impl Builder<'_> {
     /// What a `AWS::Lambda::Permission` names: the alias for a function with provisioned
     /// concurrency, else the function (by `Ref`, as its invoke config does).
     pub fn permission_target(&self, function: &str) -> Value {
-        let f = self.model.function(function);
-        if f.is_some_and(|f| f.provisioned_concurrency.is_some()) {
+        if self.has_alias(function) {
             reference(&logical_id(function, "Alias"))
         } else {
             reference(&logical_id(function, "Function"))
         }
     }
 
-    /// Lets a service send a source's undeliverable events to a queue.
-    pub fn allow_queue_delivery(&mut self, queue: &str, sid: String, service: &str, source: Value) {
-        let statement = json!({
-            "Sid": sid,
-            "Effect": "Allow",
-            "Principal": { "Service": service },
-            "Action": "sqs:SendMessage",
-            "Resource": self.arn_of(Kind::Queue, queue),
-            "Condition": { "ArnEquals": { "aws:SourceArn": source } },
-        });
-        self.queue_policies
-            .entry(queue.to_string())
-            .or_default()
-            .push(statement);
+    /// Whether the plan gives a function an alias (provisioned concurrency).
+    fn has_alias(&self, function: &str) -> bool {
+        self.plan
+            .function(function)
+            .is_some_and(|f| f.alias.is_some())
     }
 
     /// An env value: text, or `Fn::Join` of text and references.
@@ -391,9 +355,7 @@ impl Builder<'_> {
             .map(|part| match part {
                 EnvPart::Literal(s) => Value::String(s.clone()),
                 EnvPart::AppName => Value::String(self.model.app.clone()),
-                EnvPart::Stage => {
-                    Value::String(self.model.stage.clone().unwrap_or_else(|| "default".into()))
-                }
+                EnvPart::Stage => Value::String(self.model.stage_name().to_string()),
                 EnvPart::Ref { target, attr } => self.attribute(target, *attr),
             })
             .collect();
@@ -418,19 +380,18 @@ impl Builder<'_> {
             (Kind::Gateway, _) => reference(&logical_id(&target.name, "HttpApi")),
             (Kind::Auth, Attr::UserPoolId) => reference(&logical_id(&target.name, "UserPool")),
             (Kind::Auth, Attr::ClientId) => reference(&logical_id(&target.name, "UserPoolClient")),
-            (Kind::Auth, _) => self.issuer(&target.name),
+            (Kind::Auth, _) => self.issuer(&plan::issuer(self.model, &target.name)),
             (_, Attr::Arn) => self.arn_of(target.kind, &target.name),
+            (Kind::Bucket, _) => template::arn(&aws::name_parts(self.model, target)),
             _ => name(),
         }
     }
 
-    /// The token issuer of an auth.
-    pub fn issuer(&self, auth: &str) -> Value {
-        match self.model.auth(auth) {
-            Some(a) if a.kind == crate::model::AuthKind::Jwt => {
-                Value::String(a.issuer.clone().unwrap_or_default())
-            }
-            _ => template::sub(format!(
+    /// The token issuer of an auth, as the plan decided it.
+    pub fn issuer(&self, issuer: &Issuer<'_>) -> Value {
+        match issuer {
+            Issuer::Url(url) => Value::String((*url).to_string()),
+            Issuer::UserPool(auth) => template::sub(format!(
                 "https://cognito-idp.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{}}}",
                 logical_id(auth, "UserPool")
             )),
@@ -438,11 +399,17 @@ impl Builder<'_> {
     }
 }
 
-/// Tags every taggable resource carries.
-pub(crate) fn tags(model: &Model) -> Value {
-    let mut tags = vec![json!({ "Key": "updraft:app", "Value": model.app })];
-    if let Some(stage) = &model.stage {
-        tags.push(json!({ "Key": "updraft:stage", "Value": stage }));
-    }
-    Value::Array(tags)
+/// Tags every taggable resource carries, as a list of `Key`/`Value` pairs.
+pub(crate) fn tags(plan: &Plan<'_>) -> Value {
+    let tags = plan
+        .tags
+        .iter()
+        .map(|(k, v)| json!({ "Key": k, "Value": v }));
+    Value::Array(tags.collect())
+}
+
+/// The app tag alone, as a map (the HTTP API's `Tags`, the user pool's `UserPoolTags`).
+pub(crate) fn app_tag(plan: &Plan<'_>) -> Value {
+    let (key, value) = plan.tags[0];
+    json!({ key: value })
 }

@@ -44,12 +44,7 @@ impl Owner {
 
 /// FNV-1a of the name: stable across runs, machines and versions.
 fn slot(name: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in name.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash % FUNCTION_SLOTS
+    crate::targets::naming::fnv32(name.as_bytes()) % FUNCTION_SLOTS
 }
 
 pub struct Stacks {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::targets::aws::ArnPart;
+pub use crate::targets::naming::logical_id;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Template {
@@ -125,29 +126,45 @@ pub fn arn(parts: &[ArnPart]) -> Value {
     sub(text)
 }
 
+/// CloudFormation's way of writing a policy document: JSON, ARNs as `Fn::Sub` ([`arn`]).
+pub struct SubArns;
+
+impl crate::targets::aws::DocWriter for SubArns {
+    type Value = Value;
+    fn text(&self, text: &str) -> Value {
+        Value::String(text.to_string())
+    }
+    fn list(&self, items: Vec<Value>) -> Value {
+        Value::Array(items)
+    }
+    fn object(&self, fields: Vec<(&'static str, Value)>) -> Value {
+        Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    }
+    fn json(&self, value: &Value) -> Value {
+        value.clone()
+    }
+    fn arn(&self, parts: Vec<ArnPart>) -> Value {
+        arn(&parts)
+    }
+    fn account(&self) -> Value {
+        reference("AWS::AccountId")
+    }
+    fn number(&self, n: u32) -> Value {
+        Value::from(n)
+    }
+}
+
 /// `{"Fn::Join": ["", parts]}`, or the plain string when every part is one.
 pub fn join(parts: Vec<Value>) -> Value {
     if parts.iter().all(Value::is_string) {
         return Value::String(parts.iter().filter_map(Value::as_str).collect());
     }
     json!({ "Fn::Join": ["", parts] })
-}
-
-/// A logical id from a spec name: `make-thumbnail` + `Function` → `MakeThumbnailFunction`.
-pub fn logical_id(name: &str, suffix: &str) -> String {
-    let mut out = String::new();
-    for word in name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.push_str(chars.as_str());
-        }
-    }
-    out.push_str(suffix);
-    out
 }
 
 /// Every logical id a value refers to (`Ref`, `Fn::GetAtt`, `${Id}` / `${Id.Attr}` in
@@ -189,15 +206,6 @@ pub fn references(value: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn logical_ids_are_pascal_case() {
-        assert_eq!(
-            logical_id("make-thumbnail", "Function"),
-            "MakeThumbnailFunction"
-        );
-        assert_eq!(logical_id("api", "HttpApi"), "ApiHttpApi");
-    }
 
     #[test]
     fn arns_escape_literal_template_markers() {

@@ -14,7 +14,7 @@ use super::{
     SOURCES_API, short_name, shorten,
 };
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Access, Function, Kind, StartingPosition, Trigger};
+use crate::model::{Access, BucketChange, Function, Kind, StartingPosition, Trigger};
 use crate::targets::aws;
 
 /// The most Triggers one filtered topic event may become (one per combination of values).
@@ -328,8 +328,18 @@ fn aws_source(b: &mut Builder<'_>, f: &Function, event: &Trigger, delivery: &Del
             prefix,
             suffix,
         } => {
-            let physical =
-                aws::physical_name(b.model, &crate::model::Ref::new(Kind::Bucket, bucket));
+            // The name the AWS targets deploy it under; the account is the platform's.
+            let region = b.aws_region.clone().unwrap_or_else(|| "<region>".into());
+            let physical: String =
+                aws::name_parts(b.model, &crate::model::Ref::new(Kind::Bucket, bucket))
+                    .into_iter()
+                    .map(|p| match p {
+                        aws::ArnPart::Lit(text) => text,
+                        aws::ArnPart::Partition => "aws".into(),
+                        aws::ArnPart::Region => region.clone(),
+                        aws::ArnPart::Account => "<account>".into(),
+                    })
+                    .collect();
             let queue = short_name(&format!(
                 "{}-{}-{bucket}-events",
                 aws::prefix(b.model),
@@ -344,7 +354,10 @@ fn aws_source(b: &mut Builder<'_>, f: &Function, event: &Trigger, delivery: &Del
             }
             let setup = format!(
                 "S3 bucket `{physical}` sends event notifications `{}`{filter} to SQS queue `{queue}`, which the Secret's credentials may receive from and delete from",
-                aws::s3_event(*on)
+                match on {
+                    BucketChange::Created => "s3:ObjectCreated:*",
+                    BucketChange::Removed => "s3:ObjectRemoved:*",
+                }
             );
             let mut sqs = Map::new();
             sqs.insert("arn".into(), json!(queue));
@@ -463,7 +476,7 @@ fn queue_delivery(b: &Builder<'_>, queue: &str) -> Delivery {
 /// (Lambda's default 2), then its dead letter.
 fn async_delivery(f: &Function) -> Delivery {
     Delivery {
-        retry: Some(f.retries.as_ref().map_or(2, |r| r.value)),
+        retry: Some(f.retry_attempts()),
         dead_letter: f.dead_letter.as_ref().map(|d| d.value.name.clone()),
     }
 }

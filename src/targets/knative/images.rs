@@ -13,9 +13,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Builder, fnv64};
+use super::Builder;
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::model::{CodeSource, Function};
+use crate::package::sha256;
 
 /// The Python adapter, shipped into the output.
 pub const PYTHON_ADAPTER: &str =
@@ -56,17 +57,10 @@ impl Language {
         }
     }
 
-    /// The files the handler's module may be, relative to the code folder.
-    fn module_files(self, handler: &str) -> Vec<String> {
-        let module = handler.rsplit_once('.').map_or(handler, |(m, _)| m);
-        match self {
-            Language::Bootstrap => vec!["bootstrap".to_string()],
-            Language::Python => vec![format!("{}.py", module.replace('.', "/"))],
-            Language::Node => ["js", "mjs", "cjs"]
-                .iter()
-                .map(|ext| format!("{module}.{ext}"))
-                .collect(),
-        }
+    /// The files the handler's module may be, relative to the code folder (the same rule
+    /// as the packaging of handler code for Lambda).
+    fn module_files(handler: &str, runtime: &str) -> Vec<String> {
+        crate::package::handler_files(handler, runtime).unwrap_or_default()
     }
 }
 
@@ -96,6 +90,7 @@ pub(super) fn plan(
             handler,
             runtime,
             path,
+            ..
         } = &f.code
         else {
             continue;
@@ -125,18 +120,23 @@ pub(super) fn plan(
             );
             continue;
         };
-        let code = path.clone().unwrap_or_else(|| ".".to_string());
-        let hashed = root.and_then(|root| hash_code(&root.join(&code), language, handler));
+        let code = path
+            .as_ref()
+            .map_or_else(|| ".".to_string(), |p| p.value.clone());
+        let files = Language::module_files(handler, &runtime.value);
+        let hashed = root.and_then(|root| hash_code(&root.join(&code), &files));
         let from_code = hashed.is_some();
         let tag = hashed.unwrap_or_else(|| {
             missing.push(f);
-            fnv64(format!("handler\0{handler}\0{}", runtime.value).as_bytes())
+            let text = format!("handler\0{handler}\0{}", runtime.value);
+            sha256::hex(&sha256::digest(text.as_bytes()))
         });
         let reference = format!(
-            "{}/{}-{}:{tag:016x}",
+            "{}/{}-{}:{}",
             registry.trim_end_matches('/'),
             b.model.app,
-            f.name
+            f.name,
+            &tag[..16]
         );
         images.insert(
             f.name.clone(),
@@ -189,18 +189,14 @@ fn no_registry(f: &Function) -> Diagnostic {
     )
 }
 
-/// The hash of the code at `path` (a folder, or a zip file), or `None` when the handler's
-/// file is not in it.
-fn hash_code(path: &Path, language: Language, handler: &str) -> Option<u64> {
+/// The SHA-256 (hex) of the code at `path` (a folder, or a zip file), or `None` when none
+/// of the handler's possible `files` is in it.
+fn hash_code(path: &Path, files: &[String]) -> Option<String> {
     if path.is_file() {
         let bytes = std::fs::read(path).ok()?;
-        return Some(fnv64(&bytes));
+        return Some(sha256::hex(&sha256::digest(&bytes)));
     }
-    if !language
-        .module_files(handler)
-        .iter()
-        .any(|m| path.join(m).is_file())
-    {
+    if !files.iter().any(|m| path.join(m).is_file()) {
         return None;
     }
     let mut files = Vec::new();
@@ -214,7 +210,7 @@ fn hash_code(path: &Path, language: Language, handler: &str) -> Option<u64> {
         all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         all.extend_from_slice(&bytes);
     }
-    Some(fnv64(&all))
+    Some(sha256::hex(&sha256::digest(&all)))
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {

@@ -441,23 +441,8 @@ pub(crate) fn shorten(name: &str, max: usize) -> String {
     format!("{head}-{hash:08x}")
 }
 
-/// FNV-1a, 64 bits: the content hash of image tags.
-pub(crate) fn fnv64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
-
 fn fnv(text: &str) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in text.bytes() {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
+    crate::targets::naming::fnv32(text.as_bytes())
 }
 
 /// A bucket prefix as part of a name: `uploads/` → `uploads`; a prefix that does not map

@@ -386,9 +386,7 @@ fn resolve(
         let piece = match part {
             EnvPart::Literal(s) => Piece::Text(s.clone()),
             EnvPart::AppName => Piece::Text(b.model.app.clone()),
-            EnvPart::Stage => {
-                Piece::Text(b.model.stage.clone().unwrap_or_else(|| "default".into()))
-            }
+            EnvPart::Stage => Piece::Text(b.model.stage_name().to_string()),
             EnvPart::Ref { target, attr } => {
                 if target.kind == Kind::Secret {
                     referenced_secrets.insert(target.name.clone());

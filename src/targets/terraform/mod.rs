@@ -5,6 +5,9 @@
 //! least-privilege statements.
 //!
 //! **Invariants:**
+//! - Everything AWS is decided by the [`Plan`] (shared with CloudFormation); this backend
+//!   decides only how to write it in HCL (labels, traversals, `name_prefix`, `depends_on`)
+//!   and what provider 5.x cannot express.
 //! - IAM statements are the derived ones ([`crate::access::aws::Policy`]), never re-derived;
 //!   their ARNs are template strings built from [`aws::arn_parts`] with the partition, region
 //!   and account from data sources, so a role never depends on the resources it may touch.
@@ -25,8 +28,9 @@ use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::emit::hcl::{self, Block, Body, Expr, Part};
 use crate::model::env::Attr;
-use crate::model::{AuthKind, CodeSource, EnvPart, EnvValue, Kind, Model, Ref, SecretStore};
+use crate::model::{CodeSource, EnvPart, EnvValue, Kind, Model, Ref};
 use crate::targets::aws::{self, ArnPart};
+use crate::targets::plan::{self, Issuer, Plan};
 
 /// The provider constraint written in `versions.tf`.
 pub const PROVIDER_VERSION: &str = "~> 5.0";
@@ -139,11 +143,12 @@ impl Files {
 /// # Errors
 /// Every construct Terraform (provider 5.x) cannot express.
 pub fn lower(input: &Input<'_>) -> Result<Files, Vec<Diagnostic>> {
-    let problems = check(input.model);
+    let plan = Plan::new(input.model, input.policies);
+    let problems = check(input.model, &plan);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut b = Builder::new(input);
+    let mut b = Builder::new(input, &plan);
     b.preamble();
     data::lower(&mut b);
     compute::lower(&mut b);
@@ -156,39 +161,12 @@ pub fn lower(input: &Input<'_>) -> Result<Files, Vec<Diagnostic>> {
 }
 
 /// What Terraform cannot express, found before anything is built.
-fn check(model: &Model) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let kubernetes = |r: &Ref| {
-        r.kind == Kind::Secret
-            && model
-                .secret(&r.name)
-                .is_some_and(|s| s.store == SecretStore::Kubernetes)
-    };
-    for f in &model.functions {
-        let uses = f
-            .uses
-            .iter()
-            .filter(|u| kubernetes(&u.resource))
-            .map(|u| (&u.resource.name, u.span));
-        let refs = f.env.values().flat_map(|v| {
-            v.refs()
-                .filter(|r| kubernetes(r))
-                .map(|r| (&r.name, v.span))
-        });
-        for (secret, span) in uses.chain(refs) {
-            out.push(
-                Diagnostic::new(
-                    Code::UnsupportedOnTarget,
-                    format!(
-                        "Terraform: function `{}` uses secret `{secret}`, which is held in Kubernetes",
-                        f.name
-                    ),
-                )
-                .with_label(span, "a Kubernetes Secret is out of reach on AWS")
-                .with_help("hold the secret in `secrets_manager` or `ssm` for AWS targets, or compile with `--target knative`"),
-            );
-        }
-    }
+fn check(model: &Model, plan: &Plan<'_>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = plan
+        .refusals
+        .iter()
+        .map(|r| r.diagnostic("Terraform"))
+        .collect();
     // One error per runtime setting (a default names many functions).
     let mut runtimes: BTreeMap<(String, crate::source::Span), Vec<&str>> = BTreeMap::new();
     for f in &model.functions {
@@ -222,33 +200,6 @@ fn check(model: &Model) -> Vec<Diagnostic> {
                 "`terraform validate` and `plan` would fail; choose a runtime the provider knows (for example `nodejs22.x`, `python3.13`, `java21`), for instance in a stage used for Terraform, or compile for CloudFormation",
             ),
         );
-    }
-    for f in &model.functions {
-        for v in f.env.values() {
-            for part in &v.parts {
-                if let EnvPart::Ref {
-                    target,
-                    attr: attr @ (Attr::UserPoolId | Attr::ClientId),
-                } = part
-                    && model
-                        .auth(&target.name)
-                        .is_some_and(|a| a.kind != AuthKind::Cognito)
-                {
-                    out.push(
-                        Diagnostic::new(
-                            Code::UnsupportedOnTarget,
-                            format!(
-                                "Terraform: auth `{}` is a `jwt` auth: there is no user pool to take `{}` from",
-                                target.name,
-                                attr.as_str()
-                            ),
-                        )
-                        .with_label(v.span, "in this value")
-                        .with_help("reference `issuer`, or make the auth `kind: cognito`"),
-                    );
-                }
-            }
-        }
     }
     out
 }
@@ -308,7 +259,8 @@ fn primary_type(kind: Kind) -> &'static str {
 /// Lowering state: the three bodies so far, the labels and the problems found.
 pub(crate) struct Builder<'a> {
     pub model: &'a Model,
-    pub input: &'a Input<'a>,
+    /// Every AWS decision, made once.
+    pub plan: &'a Plan<'a>,
     pub main: Body,
     pub variables: Body,
     pub outputs: Body,
@@ -321,24 +273,22 @@ pub(crate) struct Builder<'a> {
     clients: BTreeMap<String, String>,
     /// `aws_lambda_permission` of a function's event (index from 0), for notifications.
     pub permissions: BTreeMap<(String, usize), String>,
+    /// `aws_cloudwatch_event_rule` of a function's event (index from 0), for queue policies.
+    pub rules: BTreeMap<(String, usize), String>,
     /// `aws_apigatewayv2_authorizer` of (gateway, auth).
     pub authorizers: BTreeMap<(String, String), String>,
-    /// Statements of each queue's one `aws_sqs_queue_policy` (a queue takes only one).
-    pub queue_policies: BTreeMap<String, Vec<Expr>>,
     pub diagnostics: Vec<Diagnostic>,
     resources: usize,
     data_sources: usize,
 }
 
 impl<'a> Builder<'a> {
-    fn new(input: &'a Input<'a>) -> Self {
+    fn new(input: &'a Input<'a>, plan: &'a Plan<'a>) -> Self {
         let model = input.model;
         let mut labels = Labels::default();
         let mut declared: BTreeMap<Kind, BTreeMap<String, String>> = BTreeMap::new();
         for (r, _) in model.resources() {
-            let cognito = model
-                .auth(&r.name)
-                .is_some_and(|a| a.kind == AuthKind::Cognito);
+            let cognito = plan.user_pools.iter().any(|p| p.name == r.name);
             if r.kind == Kind::Secret || (r.kind == Kind::Auth && !cognito) {
                 continue;
             }
@@ -346,18 +296,14 @@ impl<'a> Builder<'a> {
             declared.entry(r.kind).or_default().insert(r.name, label);
         }
         let mut aliases = BTreeMap::new();
-        for f in model
-            .functions
-            .iter()
-            .filter(|f| f.provisioned_concurrency.is_some())
-        {
-            aliases.insert(f.name.clone(), labels.take("aws_lambda_alias", &f.name));
+        for f in plan.functions.iter().filter(|f| f.alias.is_some()) {
+            aliases.insert(f.name.to_string(), labels.take("aws_lambda_alias", f.name));
         }
         let mut clients = BTreeMap::new();
-        for a in model.auths.iter().filter(|a| a.kind == AuthKind::Cognito) {
+        for p in &plan.user_pools {
             clients.insert(
-                a.name.clone(),
-                labels.take("aws_cognito_user_pool_client", &a.name),
+                p.name.to_string(),
+                labels.take("aws_cognito_user_pool_client", p.name),
             );
         }
         // Fixed names first, so that no derived name takes them.
@@ -373,7 +319,7 @@ impl<'a> Builder<'a> {
         }
         Self {
             model,
-            input,
+            plan,
             main: Body::new(),
             variables: Body::new(),
             outputs: Body::new(),
@@ -382,8 +328,8 @@ impl<'a> Builder<'a> {
             aliases,
             clients,
             permissions: BTreeMap::new(),
+            rules: BTreeMap::new(),
             authorizers: BTreeMap::new(),
-            queue_policies: BTreeMap::new(),
             diagnostics: Vec::new(),
             resources: 0,
             data_sources: 0,
@@ -395,17 +341,17 @@ impl<'a> Builder<'a> {
     fn preamble(&mut self) {
         let m = self.model;
         self.main.comment(header(m));
-        let mut tags = vec![("updraft:app".to_string(), Expr::string(&m.app))];
-        if let Some(stage) = &m.stage {
-            tags.push(("updraft:stage".to_string(), Expr::string(stage)));
-        }
+        let tags: Vec<_> = self
+            .plan
+            .tags
+            .iter()
+            .map(|(k, v)| (*k, Expr::string(*v)))
+            .collect();
         self.main.block(Block::new("locals", &[]).with(|b| {
             b.attr("tags", Expr::object(tags));
         }));
-        if m.functions
-            .iter()
-            .any(|f| matches!(f.code, CodeSource::Handler { .. }))
-        {
+        // Packaged code is read from beside the module; only unpackaged code needs a bucket.
+        if self.plan.unwritten_packages {
             self.declare_variable(
                 "artifact_bucket",
                 "S3 bucket holding the functions' code packages (in the region of the deployment)"
@@ -415,7 +361,7 @@ impl<'a> Builder<'a> {
             self.declare_variable(
                 "artifact_prefix",
                 "Key prefix of the code packages in artifact_bucket: each function's package is <prefix>/<code>.zip".into(),
-                Some(format!("updraft/{}", aws::prefix(m))),
+                Some(self.plan.artifact_prefix.clone()),
             );
         }
         for ty in ["aws_partition", "aws_region", "aws_caller_identity"] {
@@ -584,33 +530,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Lets a service send a source's undeliverable events to a queue.
-    pub fn allow_queue_delivery(&mut self, queue: &str, sid: String, service: &str, source: Expr) {
-        let statement = Expr::object([
-            ("Sid", Expr::from(sid)),
-            ("Effect", Expr::from("Allow")),
-            (
-                "Principal",
-                Expr::object([("Service", Expr::string(service))]),
-            ),
-            ("Action", Expr::from("sqs:SendMessage")),
-            ("Resource", self.of(Kind::Queue, queue, "arn")),
-            (
-                "Condition",
-                Expr::object([("ArnEquals", Expr::object([("aws:SourceArn", source)]))]),
-            ),
-        ]);
-        self.queue_policies
-            .entry(queue.to_string())
-            .or_default()
-            .push(statement);
-    }
-
-    /// The physical name of a declared resource.
-    pub fn name(&self, kind: Kind, name: &str) -> String {
-        aws::physical_name(self.model, &Ref::new(kind, name))
-    }
-
     /// An ARN from its parts, as a template: text, with the partition, region and account
     /// from the data sources.
     #[must_use]
@@ -625,9 +544,7 @@ impl<'a> Builder<'a> {
             match part {
                 EnvPart::Literal(s) => parts.push(Part::Lit(s.clone())),
                 EnvPart::AppName => parts.push(Part::Lit(self.model.app.clone())),
-                EnvPart::Stage => parts.push(Part::Lit(
-                    self.model.stage.clone().unwrap_or_else(|| "default".into()),
-                )),
+                EnvPart::Stage => parts.push(Part::Lit(self.model.stage_name().to_string())),
                 EnvPart::Ref { target, attr } => parts.extend(self.attribute(target, *attr)),
             }
         }
@@ -653,7 +570,7 @@ impl<'a> Builder<'a> {
             (Kind::Gateway, _) => interp("id"),
             (Kind::Auth, Attr::UserPoolId) => interp("id"),
             (Kind::Auth, Attr::ClientId) => vec![Part::Interp(self.client(&target.name))],
-            (Kind::Auth, _) => match self.issuer(&target.name) {
+            (Kind::Auth, _) => match self.issuer(&plan::issuer(self.model, &target.name)) {
                 Expr::Template(parts) => parts,
                 other => vec![Part::Interp(other)],
             },
@@ -662,17 +579,44 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The token issuer of an auth.
-    pub fn issuer(&self, auth: &str) -> Expr {
-        match self.model.auth(auth) {
-            Some(a) if a.kind == AuthKind::Jwt => {
-                Expr::string(a.issuer.clone().unwrap_or_default())
-            }
-            _ => Expr::Template(vec![
+    /// The token issuer of an auth, as the plan decided it.
+    pub fn issuer(&self, issuer: &Issuer<'_>) -> Expr {
+        match issuer {
+            Issuer::Url(url) => Expr::string(*url),
+            Issuer::UserPool(auth) => Expr::Template(vec![
                 Part::Lit("https://".into()),
                 Part::Interp(self.of(Kind::Auth, auth, "endpoint")),
             ]),
         }
+    }
+}
+
+/// Terraform's way of writing a policy document: an HCL object (for `jsonencode`), ARNs as
+/// templates with the partition, region and account from data sources.
+pub(crate) struct HclArns;
+
+impl aws::DocWriter for HclArns {
+    type Value = Expr;
+    fn text(&self, text: &str) -> Expr {
+        Expr::string(text)
+    }
+    fn list(&self, items: Vec<Expr>) -> Expr {
+        Expr::List(items)
+    }
+    fn object(&self, fields: Vec<(&'static str, Expr)>) -> Expr {
+        Expr::object(fields)
+    }
+    fn json(&self, value: &serde_json::Value) -> Expr {
+        Expr::from(value)
+    }
+    fn arn(&self, parts: Vec<ArnPart>) -> Expr {
+        Builder::arn(parts)
+    }
+    fn account(&self) -> Expr {
+        account()
+    }
+    fn number(&self, n: u32) -> Expr {
+        Expr::from(n)
     }
 }
 
@@ -687,12 +631,6 @@ fn arn_part(part: ArnPart) -> Part {
     }
 }
 
-/// A statement id from a name: `make-thumbnail` + `Event1Redrive` → `MakeThumbnailEvent1Redrive`
-/// (the CloudFormation backend's logical ids, from the same function).
-pub(crate) fn pascal(name: &str, suffix: &str) -> String {
-    crate::targets::cloudformation::template::logical_id(name, suffix)
-}
-
 /// `local.tags`
 pub(crate) fn tags() -> Expr {
     Expr::reference("local.tags")
@@ -705,33 +643,17 @@ pub(crate) fn account() -> Expr {
 
 /// `jsonencode` of a trust policy letting an AWS service assume a role, for this account only.
 pub(crate) fn trust_policy(service: &str) -> Expr {
-    Expr::jsonencode(Expr::object([
-        ("Version", Expr::from("2012-10-17")),
-        (
-            "Statement",
-            Expr::list([Expr::object([
-                ("Effect", Expr::from("Allow")),
-                (
-                    "Principal",
-                    Expr::object([("Service", Expr::string(service))]),
-                ),
-                ("Action", Expr::from("sts:AssumeRole")),
-                (
-                    "Condition",
-                    Expr::object([(
-                        "StringEquals",
-                        Expr::object([("aws:SourceAccount", account())]),
-                    )]),
-                ),
-            ])]),
-        ),
-    ]))
+    Expr::jsonencode(aws::trust_policy(&HclArns, service))
 }
 
 /// A `name_prefix` from a physical name: IAM and EventBridge add 26 characters to it, and
 /// allow 64 in all.
 pub(crate) fn name_prefix(physical: &str) -> String {
-    let head: String = physical.chars().take(37).collect();
+    use crate::limits::{IAM_ROLE_NAME_LENGTH, NAME_PREFIX_SUFFIX_LENGTH};
+    let head: String = physical
+        .chars()
+        .take(IAM_ROLE_NAME_LENGTH - NAME_PREFIX_SUFFIX_LENGTH - 1)
+        .collect();
     format!("{}-", head.trim_end_matches('-'))
 }
 
