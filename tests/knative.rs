@@ -769,6 +769,16 @@ fn handlers_become_images_tagged_by_their_code() {
     );
     assert!(file_of(&first, "build/report/project.toml").contains("BP_CPYTHON_VERSION"));
 
+    // An updraft output folder inside the code is not code.
+    std::fs::create_dir_all(dir.join("src/out")).expect("mkdir");
+    std::fs::write(dir.join("src/out/.updraft-manifest"), "x\n").expect("manifest");
+    std::fs::write(dir.join("src/out/services.yaml"), "x\n").expect("output");
+    let again = compile(&file, None, None).expect("compiles");
+    assert_eq!(
+        image(&again, "api"),
+        api,
+        "--out inside the code does not change the tag"
+    );
     std::fs::write(dir.join("src/api.js"), "exports.handler = async () => 2;\n").expect("code");
     let second = compile(&file, None, None).expect("compiles");
     assert_ne!(image(&second, "api"), api, "a code change changes the tag");

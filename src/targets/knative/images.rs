@@ -223,6 +223,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
             continue;
         }
         if path.is_dir() {
+            // updraft's own output folders (a `--out` inside the code) are not code: hashing
+            // them would change the tag on every compilation.
+            if path.join(crate::emit::folder::MANIFEST).exists() {
+                continue;
+            }
             walk(root, &path, out);
         } else if let Ok(rel) = path.strip_prefix(root) {
             let rel: Vec<String> = rel
