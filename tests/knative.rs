@@ -17,7 +17,18 @@ use updraft::targets::{Output, knative::Knative};
 
 /// The files that hold Knative kinds, which `knative-check` knows; the others hold core
 /// Kubernetes kinds (ServiceAccount) or kustomize's, which it reports as NO SCHEMA.
-const KNATIVE_FILES: &[&str] = &["services.yaml", "eventing.yaml"];
+const KNATIVE_FILES: &[&str] = &[
+    "services.yaml",
+    "eventing.yaml",
+    "routes.yaml",
+    "mesh.yaml",
+    "monitoring.yaml",
+];
+
+/// The registry `handler` functions are built into (`--registry`).
+const REGISTRY: &str = "registry.example.com/acme";
+/// The region of the AWS buckets and tables that IntegrationSources read (`--aws-region`).
+const AWS_REGION: &str = "eu-west-1";
 
 /// An app that uses every construct the Knative target maps, in one spec: a public route,
 /// a queue with a redrive policy and a consumer of its dead-letter queue, a filtered topic
@@ -37,7 +48,7 @@ auth:
 gateways:
   web: {}
 tables:
-  orders: { partition_key: { name: id, type: string } }
+  orders: { partition_key: { name: id, type: string }, stream: new_image }
 buckets:
   receipts: {}
 queues:
@@ -84,6 +95,12 @@ functions:
   triage:
     image: registry.example.com/shop/triage:2.0.1
     events: [ { queue: { name: orders-failed } } ]
+  archive:
+    image: registry.example.com/shop/archive:2.0.1
+    events:
+      - bucket: { name: receipts, on: created, prefix: receipts/, suffix: .pdf }
+      - table: { name: orders, starting_position: trim_horizon }
+    dead_letter: orders-failed
   report:
     image: registry.example.com/shop/report:2.0.1
     events:
@@ -91,6 +108,11 @@ functions:
       - schedule: { expression: "cron(30 5 ? * MON-FRI *)", timezone: Europe/Berlin }
     uses: { orders: read }
     dead_letter: orders-failed
+alarms:
+  checkout-errors: { metric: errors, function: checkout, threshold: 1, period: 5m, evaluation_periods: 2, notify: shipments }
+  checkout-slow: { metric: duration, function: checkout, threshold: 2500.5 }
+  fulfil-throttled: { metric: throttles, function: fulfil, threshold: 1 }
+  failed-orders: { metric: dead_letter_depth, queue: orders-failed, threshold: 1 }
 "#;
 
 /// Constructs that Knative cannot express, one small spec each, with the codes it must give.
@@ -111,9 +133,9 @@ const CONSTRUCTS: &[(&str, &str, &[&str])] = &[
         &["UD5001"],
     ),
     (
-        "bucket, table and iot events",
-        "app: a\nbuckets: { b: {} }\ntables: { t: { partition_key: { name: id, type: string }, stream: new_image } }\nfunctions:\n  f:\n    image: r.example/f:1\n    events:\n      - bucket: { name: b, on: created }\n      - table: { name: t }\n      - iot: { topic: \"sensors/+\" }\n",
-        &["UD5001", "UD5001", "UD5001"],
+        "iot events",
+        "app: a\nfunctions:\n  f:\n    image: r.example/f:1\n    events:\n      - iot: { topic: \"sensors/+\" }\n",
+        &["UD5001"],
     ),
     (
         "cognito auth",
@@ -126,14 +148,9 @@ const CONSTRUCTS: &[(&str, &str, &[&str])] = &[
         &["UD5001"],
     ),
     (
-        "alarm",
-        "app: a\nfunctions:\n  f: { image: r.example/f:1 }\nalarms:\n  errors: { metric: errors, function: f, threshold: 1 }\n",
+        "queue delay",
+        "app: a\nqueues: { d: { delay: 5s } }\nfunctions:\n  f: { image: r.example/f:1, uses: { d: send } }\n",
         &["UD5001"],
-    ),
-    (
-        "fifo queue and topic, queue delay",
-        "app: a\nqueues: { q: { fifo: true }, d: { delay: 5s } }\ntopics: { t: { fifo: true } }\nfunctions:\n  f: { image: r.example/f:1, uses: { q: send, d: send, t: publish } }\n",
-        &["UD5001", "UD5001", "UD5001"],
     ),
     (
         "two consumers of one queue",
@@ -182,8 +199,21 @@ fn compile(
     stage: Option<&str>,
     namespace: Option<&str>,
 ) -> Result<Output, Vec<Diagnostic>> {
+    compile_with(file, stage, namespace, Some(REGISTRY))
+}
+
+fn compile_with(
+    file: &SourceFile,
+    stage: Option<&str>,
+    namespace: Option<&str>,
+    registry: Option<&str>,
+) -> Result<Output, Vec<Diagnostic>> {
     common::compilation(file, stage).compile(&Knative {
         namespace: namespace.map(str::to_string),
+        registry: registry.map(str::to_string),
+        aws_region: registry.map(|_| AWS_REGION.to_string()),
+        mesh: None,
+        code_root: Path::new(file.name()).parent().map(Path::to_path_buf),
     })
 }
 
@@ -302,7 +332,7 @@ fn conforms(output: &Output, name: &str, namespace: &str) {
         .artifacts
         .iter()
         .map(|a| a.path.display().to_string())
-        .filter(|p| p != "kustomization.yaml")
+        .filter(|p| p != "kustomization.yaml" && !p.starts_with("build/"))
         .collect();
     assert_eq!(
         listed, files,
@@ -535,7 +565,7 @@ fn constructs_knative_cannot_express_fail_with_their_diagnostic() {
     let mut mismatches = Vec::new();
     for (what, spec, want) in CONSTRUCTS {
         let file = SourceFile::new(format!("{}.yaml", what.replace(' ', "-")), *spec);
-        let diagnostics = match compile(&file, None, None) {
+        let diagnostics = match compile_with(&file, None, None, None) {
             Ok(_) => panic!("`{what}` compiled for Knative"),
             Err(d) => d,
         };
@@ -633,6 +663,17 @@ fn a_route_is_public_only_when_knative_can_serve_it_as_the_spec_says() {
         "cluster-local",
         "a function without routes is never public"
     );
+    // One entry point: the HTTPRoute routes what needs no auth, never the guarded route.
+    let routes = documents(file(&output, "routes.yaml").expect("routes.yaml"));
+    let [route] = routes.as_slice() else {
+        panic!("one HTTPRoute expected: {routes:?}")
+    };
+    assert_eq!(route["spec"]["parentRefs"][0]["name"], "api");
+    let rules = route["spec"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["backendRefs"][0]["name"], "open");
+    assert_eq!(rules[0]["matches"][0]["path"]["value"], "/open");
+    assert_eq!(rules[0]["matches"][0]["method"], "GET");
     let [warning] = output.diagnostics.as_slice() else {
         panic!("one warning expected: {:?}", output.diagnostics);
     };
@@ -642,5 +683,272 @@ fn a_route_is_public_only_when_knative_can_serve_it_as_the_spec_says() {
     assert_eq!(
         warning.message,
         "Knative: gateway `api` has auth, which Knative Serving does not enforce; its functions (`guarded`) are published cluster-local"
+    );
+}
+
+/// The adapter's own tests, in its languages: each event shape in, what the handler receives
+/// and what the caller gets back. Skipped, with a message, where the interpreter is missing.
+#[test]
+fn the_adapter_passes_its_own_tests_in_python_and_node() {
+    let dir = common::root().join("targets/knative/adapter");
+    let runs: [(&str, &[&str]); 2] = [
+        ("python3", &["-m", "unittest", "discover", "-s", "."]),
+        ("node", &["--test", "."]),
+    ];
+    for (program, args) in runs {
+        let run = match Command::new(program).args(args).current_dir(&dir).output() {
+            Ok(run) => run,
+            Err(e) => {
+                eprintln!("SKIP: the {program} adapter tests: `{program}` is not available ({e})");
+                continue;
+            }
+        };
+        assert!(
+            run.status.success(),
+            "{program} adapter tests failed:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}
+
+/// `--registry`: a handler function gets an image named after the app and function, tagged
+/// with a hash of its code, and the build files; the tag follows the code.
+#[test]
+fn handlers_become_images_tagged_by_their_code() {
+    let dir = std::env::temp_dir().join(format!("updraft-knative-images-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+    let spec = "app: shop\ngateways: { web: {} }\nfunctions:\n  api: { handler: src/api.handler, runtime: nodejs22.x, events: [ { http: { route: \"GET /x\" } } ] }\n  report: { handler: report.main, runtime: python3.12, code: py }\n";
+    let path = dir.join("updraft.yaml");
+    std::fs::write(&path, spec).expect("spec");
+    std::fs::write(dir.join("src/api.js"), "exports.handler = async () => 1;\n").expect("code");
+    let file = SourceFile::new(path.display().to_string(), spec);
+    let image = |output: &Output, name: &str| {
+        let services = documents(file_of(output, "services.yaml"));
+        let s = services
+            .iter()
+            .find(|s| s["metadata"]["name"] == name)
+            .expect(name);
+        s["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .expect("image")
+            .to_string()
+    };
+    let first = compile(&file, None, None).unwrap_or_else(|d| panic!("{d:?}"));
+    conforms(&first, "images", "shop");
+    let api = image(&first, "api");
+    assert!(
+        api.starts_with("registry.example.com/acme/shop-api:"),
+        "{api}"
+    );
+    // `py` does not exist: the tag hashes handler and runtime, and a warning says so.
+    let [warning] = first.diagnostics.as_slice() else {
+        panic!("{:?}", first.diagnostics);
+    };
+    assert!(warning.message.contains("`report`") && !warning.message.contains("`api`"));
+    let paths: Vec<String> = first
+        .artifacts
+        .iter()
+        .map(|a| a.path.display().to_string())
+        .filter(|p| p.starts_with("build/"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "build/adapter/updraft-adapter.js",
+            "build/adapter/updraft_adapter.py",
+            "build/api/Procfile",
+            "build/api/project.toml",
+            "build/build.sh",
+            "build/report/Procfile",
+            "build/report/project.toml",
+        ]
+    );
+    assert!(
+        file_of(&first, "build/build.sh")
+            .contains(&format!("build api . updraft-adapter.js {api}\n"))
+    );
+    assert!(file_of(&first, "build/report/project.toml").contains("BP_CPYTHON_VERSION"));
+
+    // An updraft output folder inside the code is not code.
+    std::fs::create_dir_all(dir.join("src/out")).expect("mkdir");
+    std::fs::write(dir.join("src/out/.updraft-manifest"), "x\n").expect("manifest");
+    std::fs::write(dir.join("src/out/services.yaml"), "x\n").expect("output");
+    let again = compile(&file, None, None).expect("compiles");
+    assert_eq!(
+        image(&again, "api"),
+        api,
+        "--out inside the code does not change the tag"
+    );
+    std::fs::write(dir.join("src/api.js"), "exports.handler = async () => 2;\n").expect("code");
+    let second = compile(&file, None, None).expect("compiles");
+    assert_ne!(image(&second, "api"), api, "a code change changes the tag");
+    assert_eq!(image(&second, "report"), image(&first, "report"));
+
+    let refused =
+        compile_with(&file, None, None, Some("Registry.Example.com")).expect_err("bad registry");
+    assert_eq!(codes(&refused), ["UD1005"]);
+    let unserved = "app: a\nfunctions:\n  f: { handler: com.example.Handler, runtime: java21 }\n";
+    let refused =
+        compile(&SourceFile::new("a.yaml", unserved), None, None).expect_err("no adapter");
+    assert_eq!(codes(&refused), ["UD5005"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn file_of<'a>(output: &'a Output, name: &str) -> &'a str {
+    file(output, name).unwrap_or_else(|| panic!("{name} missing"))
+}
+
+/// Bucket notifications and table streams stay on AWS: an IntegrationSource per event reads
+/// them (S3 through the SQS queue it notifies, keeping the changes, prefix and suffix; the
+/// stream from its position), and a Trigger on its marker delivers them. Without
+/// `--aws-region` a warning says the sources need it.
+#[test]
+fn aws_events_become_integration_sources() {
+    let spec = "app: a\nbuckets: { b: {} }\ntables: { t: { partition_key: { name: id, type: string }, stream: new_image } }\nfunctions:\n  f:\n    image: r.example/f:1\n    events:\n      - bucket: { name: b, on: removed, prefix: in/ }\n      - table: { name: t, starting_position: latest }\n";
+    let file = SourceFile::new("aws.yaml", spec);
+    let output = compile(&file, None, None).unwrap_or_else(|d| panic!("{d:?}"));
+    assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
+    conforms(&output, "aws-sources", "a");
+    let docs = documents(file_of(&output, "eventing.yaml"));
+    let source = |name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "IntegrationSource" && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let bucket = source("f-bucket-b");
+    assert_eq!(bucket["spec"]["aws"]["sqs"]["arn"], "a-f-b-events");
+    assert_eq!(bucket["spec"]["aws"]["sqs"]["region"], AWS_REGION);
+    let setup = bucket["metadata"]["annotations"]["updraft.dev/aws-setup"]
+        .as_str()
+        .expect("setup");
+    assert!(
+        setup.contains("s3:ObjectRemoved:*") && setup.contains("prefix `in/`"),
+        "{setup}"
+    );
+    let table = source("f-table-t");
+    assert_eq!(table["spec"]["aws"]["ddbStreams"]["table"], "a-t");
+    assert_eq!(
+        table["spec"]["aws"]["ddbStreams"]["streamIteratorType"],
+        "FROM_LATEST"
+    );
+    assert!(docs.iter().any(|d| d["kind"] == "Trigger"
+        && d["spec"]["filter"]["attributes"]["updraftsource"] == "f-table-t"));
+
+    let no_region = common::compilation(&file, None)
+        .compile(&Knative::default())
+        .expect("compiles");
+    let [warning] = no_region.diagnostics.as_slice() else {
+        panic!("{:?}", no_region.diagnostics);
+    };
+    assert!(warning.message.contains("no region"), "{}", warning.message);
+}
+
+/// FIFO queues and topics: the app's Brokers become Kafka Brokers, and the Triggers of FIFO
+/// queues deliver in order (functions cannot subscribe to FIFO topics); producers post to the
+/// Kafka Broker's ingress.
+#[test]
+fn fifo_compiles_to_ordered_delivery_on_a_kafka_broker() {
+    let spec = "app: a\nqueues: { q: { fifo: true, dead_letter: { queue: dlq, max_receives: 2 } }, dlq: { fifo: true }, plain: {} }\ntopics: { t: { fifo: true } }\nfunctions:\n  p: { image: r.example/p:1, uses: { q: send, t: publish, plain: send } }\n  c: { image: r.example/c:1, events: [ { queue: { name: q } } ] }\n  s: { image: r.example/s:1, events: [ { queue: { name: plain } } ] }\n";
+    let output = compile(&SourceFile::new("fifo.yaml", spec), None, None)
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    conforms(&output, "fifo", "a");
+    let docs = documents(file_of(&output, "eventing.yaml"));
+    for broker in docs.iter().filter(|d| d["kind"] == "Broker") {
+        assert_eq!(
+            broker["metadata"]["annotations"]["eventing.knative.dev/broker.class"],
+            "Kafka"
+        );
+    }
+    let order = |name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == "Trigger" && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))["metadata"]["annotations"]
+            ["kafka.eventing.knative.dev/delivery.order"]
+            .clone()
+    };
+    assert_eq!(order("c-queue-q"), "ordered");
+    assert_eq!(order("s-queue-plain"), Value::Null);
+    assert!(
+        file_of(&output, "services.yaml")
+            .contains("http://kafka-broker-ingress.knative-eventing.svc.cluster.local/a/a")
+    );
+}
+
+/// `--mesh istio`: Istio checks the JWT of authenticated routes at the function's pods, so the
+/// HTTPRoute serves them too and the gateway warning goes away.
+#[test]
+fn with_istio_jwt_routes_are_enforced_by_the_mesh() {
+    let spec = "app: a\nauth: { partners: { kind: jwt, issuer: \"https://id.example/\", audience: [a] } }\ngateways: { api: {} }\nfunctions:\n  open: { image: r.example/open:1, events: [ { http: { route: \"GET /open\" } } ] }\n  guarded: { image: r.example/guarded:1, events: [ { http: { route: \"POST /guarded/{id}\", auth: partners } } ] }\n";
+    let file = SourceFile::new("mesh.yaml", spec);
+    let output = common::compilation(&file, None)
+        .compile(&Knative {
+            mesh: Some(updraft::targets::knative::mesh::Mesh::Istio),
+            ..Knative::default()
+        })
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    assert!(output.diagnostics.is_empty(), "{:?}", output.diagnostics);
+    conforms(&output, "mesh", "a");
+    let mesh = documents(file_of(&output, "mesh.yaml"));
+    let kinds: Vec<&str> = mesh.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["RequestAuthentication", "AuthorizationPolicy"]);
+    assert_eq!(
+        mesh[0]["spec"]["jwtRules"][0]["issuer"],
+        "https://id.example/"
+    );
+    assert_eq!(
+        mesh[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"],
+        "guarded"
+    );
+    let rule = &mesh[1]["spec"]["rules"][0];
+    assert_eq!(mesh[1]["spec"]["action"], "DENY");
+    assert_eq!(rule["to"][0]["operation"]["paths"][0], "/guarded/{*}");
+    assert_eq!(
+        rule["from"][0]["source"]["notRequestPrincipals"][0],
+        "https://id.example//*"
+    );
+    let routes = documents(file_of(&output, "routes.yaml"));
+    let backends: Vec<&Value> = routes[0]["spec"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| &r["backendRefs"][0]["name"])
+        .collect();
+    assert_eq!(backends, ["guarded", "open"]);
+}
+
+/// `explain-access --target knative` lists a function's grants on Knative, the EventPolicy
+/// that admits what it posts among them, each with the spec line that caused it.
+#[test]
+fn explain_access_shows_knative_grants_with_their_provenance() {
+    let spec = common::root().join("examples/chatbot/updraft.yaml");
+    let run = Command::new(env!("CARGO_BIN_EXE_updraft"))
+        .args(["explain-access", "worker"])
+        .arg(&spec)
+        .args(["--target", "knative", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let value: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let grants = value["grants"].as_array().expect("grants");
+    let invoke = grants
+        .iter()
+        .find(|g| {
+            g["grant"]
+                .as_str()
+                .is_some_and(|t| t.contains("EventPolicy `chatbot-function-reply`"))
+        })
+        .expect("the EventPolicy grant");
+    assert!(invoke["why"]["line"].as_u64().is_some_and(|l| l > 0));
+    assert!(
+        invoke["why"]["because"]
+            .as_str()
+            .expect("why")
+            .contains("invoke")
     );
 }

@@ -49,6 +49,18 @@ pub struct Args {
     /// Knative: the Kubernetes namespace [default: the app's name].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
+    /// Knative: the image registry that `handler` functions are built into, as
+    /// `REGISTRY/<app>-<function>:<hash of the code>` (for example `ghcr.io/acme`).
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
+    /// Knative: the AWS region of the buckets and tables whose events reach the functions
+    /// through IntegrationSources (for example `eu-west-1`).
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
+    /// Knative: the service mesh that enforces JWT auth on routes (Istio
+    /// RequestAuthentication and AuthorizationPolicy).
+    #[arg(long, value_enum)]
+    pub mesh: Option<MeshArg>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -82,6 +94,11 @@ pub enum Split {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MeshArg {
+    Istio,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Json,
     Yaml,
@@ -101,6 +118,15 @@ impl Args {
                 Split::Never => SplitMode::Never,
             }),
             namespace: self.namespace.clone(),
+            registry: self.registry.clone(),
+            aws_region: self.aws_region.clone(),
+            mesh: self.mesh.map(|m| match m {
+                MeshArg::Istio => crate::targets::knative::mesh::Mesh::Istio,
+            }),
+            spec_dir: Some(match self.spec.spec.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => PathBuf::from("."),
+            }),
         }
     }
 }

@@ -33,6 +33,19 @@ pub struct Args {
     /// Account id in ARNs (`--format iam` and human output).
     #[arg(long, default_value = "*")]
     pub account: String,
+    /// Whose permissions: the AWS role (CloudFormation, Terraform), or what the function may
+    /// reach on Knative (Secrets, Broker event types and the EventPolicies that admit them).
+    #[arg(long, value_enum, default_value_t = AccessTarget::Aws)]
+    pub target: AccessTarget,
+    /// Knative: the namespace [default: the app's name].
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AccessTarget {
+    Aws,
+    Knative,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -66,6 +79,9 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         )?;
         return Ok(ExitStatus::Error);
     };
+    if args.target == AccessTarget::Knative {
+        return knative(args, out, &file, model, &function.name);
+    }
     let policy = crate::access::aws::policy(model, function);
     let arn =
         |a: &crate::access::aws::Arn| aws::arn_text(model, a, "aws", &args.region, &args.account);
@@ -177,4 +193,58 @@ fn human(
         )?;
     }
     Ok(())
+}
+
+/// `--target knative`: the function's grants on Knative, each with its cause.
+fn knative(
+    args: &Args,
+    out: &mut Output<'_>,
+    file: &SourceFile,
+    model: &crate::model::Model,
+    function: &str,
+) -> io::Result<ExitStatus> {
+    if args.format == Format::Iam {
+        writeln!(
+            out.stderr,
+            "error: `--format iam` is an AWS policy document; a Knative function has no IAM role\nhelp: use `--format human` or `--format json`"
+        )?;
+        return Ok(ExitStatus::Error);
+    }
+    let grants = crate::targets::knative::grants(model, args.namespace.as_deref())
+        .into_iter()
+        .find(|(f, _)| f == function)
+        .map(|(_, g)| g)
+        .unwrap_or_default();
+    if args.format == Format::Json {
+        let value = json!({
+            "function": function,
+            "service_account": function,
+            "grants": grants.iter().map(|(grant, cause)| json!({ "grant": grant, "why": why(file, cause) })).collect::<Vec<_>>(),
+        });
+        writeln!(
+            out.stdout,
+            "{}",
+            serde_json::to_string_pretty(&value).expect("JSON")
+        )?;
+        return Ok(ExitStatus::Success);
+    }
+    writeln!(
+        out.stdout,
+        "function `{function}` (ServiceAccount `{function}` on Knative): {} grants",
+        grants.len()
+    )?;
+    for (grant, cause) in &grants {
+        let at = file.line_col(cause.span.start);
+        writeln!(out.stdout)?;
+        writeln!(out.stdout, "  {grant}")?;
+        writeln!(
+            out.stdout,
+            "    why  {}:{}:{}: {}",
+            file.name(),
+            at.line,
+            at.column,
+            cause.why
+        )?;
+    }
+    Ok(ExitStatus::Success)
 }

@@ -18,6 +18,12 @@ pub enum TargetOption {
     Split,
     /// `--namespace`: the Kubernetes namespace.
     Namespace,
+    /// `--registry`: the image registry `handler` functions are built into.
+    Registry,
+    /// `--aws-region`: the region of the AWS resources an event source reads.
+    AwsRegion,
+    /// `--mesh`: the service mesh that enforces route auth.
+    Mesh,
 }
 
 impl TargetOption {
@@ -28,6 +34,9 @@ impl TargetOption {
             TargetOption::Format => "--format",
             TargetOption::Split => "--split",
             TargetOption::Namespace => "--namespace",
+            TargetOption::Registry => "--registry",
+            TargetOption::AwsRegion => "--aws-region",
+            TargetOption::Mesh => "--mesh",
         }
     }
 }
@@ -39,6 +48,12 @@ pub struct Settings {
     pub format: Option<Format>,
     pub split: Option<SplitMode>,
     pub namespace: Option<String>,
+    pub registry: Option<String>,
+    pub aws_region: Option<String>,
+    pub mesh: Option<super::knative::mesh::Mesh>,
+    /// The spec's folder, which code paths are relative to (not an option: where the spec
+    /// was read from).
+    pub spec_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -48,6 +63,9 @@ impl Settings {
             self.format.map(|_| TargetOption::Format),
             self.split.map(|_| TargetOption::Split),
             self.namespace.as_ref().map(|_| TargetOption::Namespace),
+            self.registry.as_ref().map(|_| TargetOption::Registry),
+            self.aws_region.as_ref().map(|_| TargetOption::AwsRegion),
+            self.mesh.map(|_| TargetOption::Mesh),
         ]
         .into_iter()
         .flatten()
@@ -127,10 +145,19 @@ pub static TARGETS: [Entry; 3] = [
         name: "knative",
         about: "Knative Serving and Eventing manifests for any Kubernetes",
         platform: Platform::Knative,
-        options: &[TargetOption::Namespace],
+        options: &[
+            TargetOption::Namespace,
+            TargetOption::Registry,
+            TargetOption::AwsRegion,
+            TargetOption::Mesh,
+        ],
         make: |s| {
             Box::new(Knative {
                 namespace: s.namespace.clone(),
+                registry: s.registry.clone(),
+                aws_region: s.aws_region.clone(),
+                mesh: s.mesh,
+                code_root: s.spec_dir.clone(),
             })
         },
     },

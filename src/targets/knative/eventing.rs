@@ -9,9 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use super::{BROKER_CLASS, Builder, EVENTING_API, SERVING_API, SOURCES_API};
+use super::{
+    BROKER_CLASS, Builder, EVENTING_API, INTEGRATION_API, KAFKA_BROKER_CLASS, SERVING_API,
+    SOURCES_API, short_name, shorten,
+};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Access, Function, Kind, Trigger};
+use crate::model::{Access, BucketChange, Function, Kind, StartingPosition, Trigger};
+use crate::targets::aws;
 
 /// The most Triggers one filtered topic event may become (one per combination of values).
 const MAX_FILTER_COMBINATIONS: usize = 16;
@@ -60,6 +64,7 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
         }
     }
     let mut dead_letters = BTreeSet::new();
+    let mut first_aws_event = None;
     for f in &model.functions {
         for event in &f.events {
             match &event.trigger {
@@ -68,7 +73,8 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
                     let attributes = type_filter(b.event_type(Kind::Queue, queue));
                     let base = format!("{}-queue-{queue}", f.name);
                     let about = format!("delivers queue `{queue}` to function `{}`", f.name);
-                    trigger(b, f, &base, None, attributes, &delivery, &about);
+                    let ordered = fifo(b, Kind::Queue, queue);
+                    trigger(b, f, &base, None, attributes, &delivery, &about, ordered);
                     dead_letters.extend(delivery.dead_letter);
                 }
                 Trigger::Topic { topic, filter } => {
@@ -80,12 +86,13 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
                         }
                     };
                     let delivery = async_delivery(f);
+                    let ordered = fifo(b, Kind::Topic, topic);
                     for combination in combinations {
                         let mut attributes = type_filter(b.event_type(Kind::Topic, topic));
                         attributes.extend(combination);
                         let base = format!("{}-topic-{topic}", f.name);
                         let about = format!("delivers topic `{topic}` to function `{}`", f.name);
-                        trigger(b, f, &base, None, attributes, &delivery, &about);
+                        trigger(b, f, &base, None, attributes, &delivery, &about, ordered);
                     }
                     dead_letters.extend(delivery.dead_letter);
                 }
@@ -94,12 +101,14 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
                         dead_letters.extend(delivery.dead_letter);
                     }
                 }
-                // HTTP routes are the Services' own; bucket, table and iot events are
-                // reported by `support`.
-                Trigger::Http { .. }
-                | Trigger::Bucket { .. }
-                | Trigger::Table { .. }
-                | Trigger::Iot { .. } => {}
+                Trigger::Bucket { .. } | Trigger::Table { .. } => {
+                    let delivery = async_delivery(f);
+                    aws_source(b, f, &event.trigger, &delivery);
+                    first_aws_event.get_or_insert(event.span);
+                    dead_letters.extend(delivery.dead_letter);
+                }
+                // HTTP routes are the Services' own; iot events are reported by `support`.
+                Trigger::Http { .. } | Trigger::Iot { .. } => {}
             }
         }
         if invoked.contains(&f.name) {
@@ -114,9 +123,26 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
                 attributes,
                 &delivery,
                 &about,
+                false,
             );
             dead_letters.extend(delivery.dead_letter);
         }
+    }
+    if let Some(span) = first_aws_event
+        && b.aws_region.is_none()
+    {
+        b.warnings.push(
+            Diagnostic::new(
+                Code::UnsupportedOnTarget,
+                "Knative: the IntegrationSources that read AWS have no region".to_string(),
+            )
+            .with_severity(crate::diag::Severity::Warning)
+            .with_label(span, "read from AWS by an IntegrationSource")
+            .with_help(
+                "pass `--aws-region` (for example `--aws-region eu-west-1`): the sources' AWS \
+                 clients need it, and without it they fail when they start",
+            ),
+        );
     }
     let dead_letters = dead_letter_brokers(b, dead_letters);
     let app_has_events = !b.triggers.is_empty()
@@ -132,6 +158,11 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
         b.brokers.insert(0, broker);
     }
     b.triggers.sort_by(|x, y| {
+        x["metadata"]["name"]
+            .as_str()
+            .cmp(&y["metadata"]["name"].as_str())
+    });
+    b.integration_sources.sort_by(|x, y| {
         x["metadata"]["name"]
             .as_str()
             .cmp(&y["metadata"]["name"].as_str())
@@ -192,8 +223,18 @@ fn dead_letter_brokers(b: &mut Builder<'_>, initial: BTreeSet<String>) -> BTreeS
                     },
                     None => vec![Map::new()],
                 };
+                let ordered = fifo(b, kind, &target);
                 for attributes in combos {
-                    trigger(b, f, &base, Some(&name), attributes, &delivery, &about);
+                    trigger(
+                        b,
+                        f,
+                        &base,
+                        Some(&name),
+                        attributes,
+                        &delivery,
+                        &about,
+                        ordered,
+                    );
                 }
                 if let Some(next) = &delivery.dead_letter
                     && !done.contains(next)
@@ -268,17 +309,149 @@ fn ping(
         schedule.expression(),
         f.name
     );
-    trigger(b, f, &name, None, attributes, &delivery, &about);
+    trigger(b, f, &name, None, attributes, &delivery, &about, false);
     Some(delivery)
+}
+
+/// A bucket notification or a table stream, whose data stays on AWS: an `IntegrationSource`
+/// reads it with credentials from a Secret and posts it to the app's Broker, marked with the
+/// extension attributes `updraftsource` (which Trigger delivers it) and `updraftshape` (how
+/// the adapter presents it: `s3` passes the S3 notification, `dynamodb` wraps stream records
+/// in `Records`). A bucket's notifications reach the source through an SQS queue that S3
+/// posts to, configured with the event's changes, prefix and suffix, so S3 filters as it does
+/// for Lambda; a polling S3 source would re-read or delete the objects instead.
+fn aws_source(b: &mut Builder<'_>, f: &Function, event: &Trigger, delivery: &Delivery) {
+    let (base, aws, shape, setup, what) = match event {
+        Trigger::Bucket {
+            bucket,
+            on,
+            prefix,
+            suffix,
+        } => {
+            // The name the AWS targets deploy it under; the account is the platform's.
+            let region = b.aws_region.clone().unwrap_or_else(|| "<region>".into());
+            let physical: String =
+                aws::name_parts(b.model, &crate::model::Ref::new(Kind::Bucket, bucket))
+                    .into_iter()
+                    .map(|p| match p {
+                        aws::ArnPart::Lit(text) => text,
+                        aws::ArnPart::Partition => "aws".into(),
+                        aws::ArnPart::Region => region.clone(),
+                        aws::ArnPart::Account => "<account>".into(),
+                    })
+                    .collect();
+            let queue = short_name(&format!(
+                "{}-{}-{bucket}-events",
+                aws::prefix(b.model),
+                f.name
+            ));
+            let mut filter = String::new();
+            if let Some(p) = prefix {
+                filter.push_str(&format!(", prefix `{p}`"));
+            }
+            if let Some(s) = suffix {
+                filter.push_str(&format!(", suffix `{s}`"));
+            }
+            let setup = format!(
+                "S3 bucket `{physical}` sends event notifications `{}`{filter} to SQS queue `{queue}`, which the Secret's credentials may receive from and delete from",
+                match on {
+                    BucketChange::Created => "s3:ObjectCreated:*",
+                    BucketChange::Removed => "s3:ObjectRemoved:*",
+                }
+            );
+            let mut sqs = Map::new();
+            sqs.insert("arn".into(), json!(queue));
+            sqs.insert("deleteAfterRead".into(), json!(true));
+            (
+                format!("{}-bucket-{bucket}", f.name),
+                json!({ "sqs": sqs }),
+                "s3",
+                setup,
+                format!("the notifications of bucket `{bucket}`"),
+            )
+        }
+        Trigger::Table {
+            table,
+            starting_position,
+            ..
+        } => {
+            let physical = aws::physical_name(b.model, &crate::model::Ref::new(Kind::Table, table));
+            let iterator = match starting_position {
+                StartingPosition::Latest => "FROM_LATEST",
+                StartingPosition::TrimHorizon => "FROM_START",
+            };
+            let setup = format!(
+                "DynamoDB table `{physical}` has its stream enabled, which the Secret's credentials may read"
+            );
+            (
+                format!("{}-table-{table}", f.name),
+                json!({ "ddbStreams": { "table": physical, "streamIteratorType": iterator } }),
+                "dynamodb",
+                setup,
+                format!("the stream records of table `{table}`"),
+            )
+        }
+        _ => return,
+    };
+    let name = b.unique_name("IntegrationSource", &base);
+    let mut aws = aws;
+    if let Some(region) = &b.aws_region {
+        for v in aws.as_object_mut().expect("object").values_mut() {
+            v["region"] = json!(region);
+        }
+    }
+    let secret = shorten(&format!("{}-{name}-aws", b.model.app), 253);
+    aws["auth"] = json!({ "secret": { "ref": { "name": secret } } });
+    let marker = name.clone();
+    let mut metadata = b.metadata(&name, &f.name);
+    metadata["annotations"] = json!({
+        "kubernetes.io/description": format!("reads {what} from AWS for function `{}`", f.name),
+        "updraft.dev/aws-setup": format!("{setup}; Secret `{secret}` holds them (keys `aws.accessKey`, `aws.secretKey`)"),
+    });
+    b.integration_sources.push(json!({
+        "apiVersion": INTEGRATION_API,
+        "kind": "IntegrationSource",
+        "metadata": metadata,
+        "spec": {
+            "aws": aws,
+            "ceOverrides": { "extensions": { "updraftsource": marker, "updraftshape": shape } },
+            "sink": { "ref": { "apiVersion": EVENTING_API, "kind": "Broker", "name": b.broker() } },
+        },
+    }));
+    let mut attributes = Map::new();
+    attributes.insert("updraftsource".into(), json!(marker));
+    let about = format!("delivers {what} to function `{}`", f.name);
+    trigger(b, f, &name, None, attributes, delivery, &about, false);
 }
 
 fn broker(b: &Builder<'_>, name: &str, about: &str) -> Value {
     let mut metadata = b.metadata(name, name);
+    let class = if b.ordered() {
+        KAFKA_BROKER_CLASS
+    } else {
+        BROKER_CLASS
+    };
     metadata["annotations"] = json!({
-        "eventing.knative.dev/broker.class": BROKER_CLASS,
+        "eventing.knative.dev/broker.class": class,
         "kubernetes.io/description": about,
     });
-    json!({ "apiVersion": EVENTING_API, "kind": "Broker", "metadata": metadata })
+    let mut broker = json!({ "apiVersion": EVENTING_API, "kind": "Broker", "metadata": metadata });
+    if b.ordered() {
+        // The Kafka Broker's default configuration (topic partitions, replication).
+        broker["spec"] = json!({ "config": {
+            "apiVersion": "v1", "kind": "ConfigMap", "name": "kafka-broker-config", "namespace": "knative-eventing",
+        } });
+    }
+    broker
+}
+
+/// Whether events of a queue or topic must be delivered in order (it is FIFO).
+fn fifo(b: &Builder<'_>, kind: Kind, name: &str) -> bool {
+    match kind {
+        Kind::Queue => b.model.queue(name).is_some_and(|q| q.fifo),
+        Kind::Topic => b.model.topic(name).is_some_and(|t| t.fifo),
+        _ => false,
+    }
 }
 
 fn type_filter(event_type: String) -> Map<String, Value> {
@@ -317,10 +490,15 @@ fn trigger(
     attributes: Map<String, Value>,
     delivery: &Delivery,
     about: &str,
+    ordered: bool,
 ) {
     let name = b.unique_name("Trigger", base);
     let mut metadata = b.metadata(&name, &f.name);
     metadata["annotations"] = json!({ "kubernetes.io/description": about });
+    if ordered {
+        // One event at a time per partition (the `partitionkey` extension: the message group).
+        metadata["annotations"]["kafka.eventing.knative.dev/delivery.order"] = json!("ordered");
+    }
     let broker = broker.map_or_else(|| b.broker().to_string(), str::to_string);
     let mut spec = json!({ "broker": broker });
     if !attributes.is_empty() {

@@ -16,10 +16,16 @@
 //! with a hash of the full name.
 
 mod eventing;
+pub mod images;
+pub mod mesh;
+mod monitoring;
+mod policies;
+mod routes;
 mod serving;
 mod support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
@@ -27,11 +33,21 @@ use super::{Artifact, Input, Output, Target};
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Access, Kind, Model};
 
-/// The Knative target and its option.
+/// The Knative target and its options.
 #[derive(Default)]
 pub struct Knative {
     /// Kubernetes namespace (default: the app's name).
     pub namespace: Option<String>,
+    /// The image registry that `handler` functions are built into (`--registry`).
+    pub registry: Option<String>,
+    /// The AWS region of the buckets and tables whose events IntegrationSources read
+    /// (`--aws-region`).
+    pub aws_region: Option<String>,
+    /// The service mesh that enforces route auth (`--mesh`).
+    pub mesh: Option<mesh::Mesh>,
+    /// The folder the spec's code paths are relative to (the spec's folder); `None` reads
+    /// nothing, and image tags hash the handler and runtime.
+    pub code_root: Option<PathBuf>,
 }
 
 /// The Knative Serving API of the Services.
@@ -40,8 +56,13 @@ pub const SERVING_API: &str = "serving.knative.dev/v1";
 pub const EVENTING_API: &str = "eventing.knative.dev/v1";
 /// The API of PingSources.
 pub const SOURCES_API: &str = "sources.knative.dev/v1";
+/// The API of IntegrationSources (AWS event sources).
+pub const INTEGRATION_API: &str = "sources.knative.dev/v1alpha1";
 /// The broker class every Broker pins, so that its address is known at compile time.
 pub const BROKER_CLASS: &str = "MTChannelBasedBroker";
+/// The broker class of apps with FIFO queues or topics: Knative's Kafka Broker, whose
+/// Triggers can deliver in order.
+pub const KAFKA_BROKER_CLASS: &str = "Kafka";
 /// The longest timeout Knative accepts with its default `max-revision-timeout-seconds`.
 pub const MAX_TIMEOUT_SECONDS: u64 = 600;
 /// Where binding Secrets are mounted (the servicebinding.io `SERVICE_BINDING_ROOT`).
@@ -55,9 +76,34 @@ impl Target for Knative {
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
         let namespace = namespace(self.namespace.as_deref(), input)?;
         let mut b = Builder::new(input.model, namespace);
+        b.aws_region.clone_from(&self.aws_region);
+        b.mesh = self.mesh;
+        if let Some(registry) = self
+            .registry
+            .as_deref()
+            .filter(|r| !images::valid_registry(r))
+        {
+            return Err(vec![
+                Diagnostic::new(
+                    Code::InvalidName,
+                    format!("Knative: `{registry}` is not an image registry prefix"),
+                )
+                .with_help(
+                    "pass `--registry` a registry host and optional path in lowercase, without a \
+                     tag, for example `registry.example.com/acme` or `localhost:5000`",
+                ),
+            ]);
+        }
         support::check(&mut b);
+        b.images = images::plan(&mut b, self.registry.as_deref(), self.code_root.as_deref());
         let plan = eventing::lower(&mut b);
+        policies::lower(&mut b);
         serving::lower(&mut b, &plan);
+        monitoring::lower(&mut b, &plan);
+        if self.mesh == Some(mesh::Mesh::Istio) {
+            mesh::lower(&mut b);
+        }
+        routes::lower(&mut b);
         if !b.diagnostics.is_empty() {
             crate::diag::sort(&mut b.diagnostics);
             return Err(b.diagnostics);
@@ -65,6 +111,24 @@ impl Target for Knative {
         crate::diag::sort(&mut b.warnings);
         Ok(b.finish())
     }
+}
+
+/// What each function may reach on Knative (its ServiceAccount's `updraft.dev/access`
+/// grants, including the EventPolicy that admits what it posts), with the spec text that
+/// caused each: what `explain-access --target knative` prints.
+#[must_use]
+pub fn grants(
+    model: &Model,
+    namespace: Option<&str>,
+) -> Vec<(String, Vec<(String, crate::access::Cause)>)> {
+    let namespace = namespace.unwrap_or(&model.app).to_string();
+    let mut b = Builder::new(model, namespace);
+    let plan = eventing::lower(&mut b);
+    model
+        .functions
+        .iter()
+        .map(|f| (f.name.clone(), serving::grants(&b, f, &plan)))
+        .collect()
 }
 
 /// The namespace: `--namespace`, or the app's name.
@@ -107,6 +171,19 @@ pub(crate) struct Builder<'a> {
     pub brokers: Vec<Value>,
     pub triggers: Vec<Value>,
     pub ping_sources: Vec<Value>,
+    pub integration_sources: Vec<Value>,
+    /// Istio RequestAuthentications and AuthorizationPolicies (`--mesh istio`).
+    pub mesh_objects: Vec<Value>,
+    pub mesh: Option<mesh::Mesh>,
+    /// HTTPRoutes of the gateways.
+    pub routes: Vec<Value>,
+    /// EventPolicies of the app's Broker.
+    pub policies: Vec<Value>,
+    /// PrometheusRules of the alarms.
+    pub monitoring: Vec<Value>,
+    pub aws_region: Option<String>,
+    /// The images built from source, by function.
+    pub images: BTreeMap<String, images::Image>,
     taken: BTreeSet<(&'static str, String)>,
 }
 
@@ -122,6 +199,14 @@ impl<'a> Builder<'a> {
             brokers: Vec::new(),
             triggers: Vec::new(),
             ping_sources: Vec::new(),
+            integration_sources: Vec::new(),
+            monitoring: Vec::new(),
+            policies: Vec::new(),
+            routes: Vec::new(),
+            mesh_objects: Vec::new(),
+            mesh: None,
+            aws_region: None,
+            images: BTreeMap::new(),
             taken: BTreeSet::new(),
         }
     }
@@ -175,10 +260,20 @@ impl<'a> Builder<'a> {
         short_name(&format!("{}-{target}", self.model.app))
     }
 
+    /// Whether the app's Brokers are Kafka Brokers: it has a FIFO queue or topic.
+    pub fn ordered(&self) -> bool {
+        self.model.queues.iter().any(|q| q.fifo) || self.model.topics.iter().any(|t| t.fifo)
+    }
+
     /// The address producers post CloudEvents to: the ingress of the pinned broker class.
     pub fn broker_url(&self) -> String {
+        let ingress = if self.ordered() {
+            "kafka-broker-ingress"
+        } else {
+            "broker-ingress"
+        };
         format!(
-            "http://broker-ingress.knative-eventing.svc.cluster.local/{}/{}",
+            "http://{ingress}.knative-eventing.svc.cluster.local/{}/{}",
             self.namespace,
             self.broker()
         )
@@ -239,6 +334,8 @@ impl<'a> Builder<'a> {
             .iter()
             .chain(&self.triggers)
             .chain(&self.ping_sources)
+            .chain(&self.integration_sources)
+            .chain(&self.policies)
             .collect();
         file(
             "eventing.yaml",
@@ -247,12 +344,51 @@ impl<'a> Builder<'a> {
                 count(self.brokers.len(), "Broker"),
                 count(self.triggers.len(), "Trigger"),
                 count(self.ping_sources.len(), "PingSource"),
+                count(self.integration_sources.len(), "IntegrationSource"),
+                count(self.policies.len(), "EventPolicy"),
             ]
             .into_iter()
             .filter(|s| !s.starts_with("0 "))
             .collect::<Vec<_>>()
             .join(", "),
         );
+        file(
+            "routes.yaml",
+            self.routes.iter().collect(),
+            count(self.routes.len(), "HTTPRoute"),
+        );
+        let requests = self
+            .mesh_objects
+            .iter()
+            .filter(|o| o["kind"] == "RequestAuthentication")
+            .count();
+        file(
+            "mesh.yaml",
+            self.mesh_objects.iter().collect(),
+            format!(
+                "{}, {}",
+                count(requests, "RequestAuthentication"),
+                count(self.mesh_objects.len() - requests, "AuthorizationPolicy")
+            ),
+        );
+        file(
+            "monitoring.yaml",
+            self.monitoring.iter().collect(),
+            count(self.monitoring.len(), "PrometheusRule"),
+        );
+        let builds = images::artifacts(&self.model.app, &self.images);
+        if !builds.is_empty() {
+            summary.push(format!(
+                "build/: {} to build with buildpacks (sh build/build.sh SPEC_DIR)",
+                count(self.images.len(), "image")
+            ));
+        }
+        for (path, text) in builds {
+            artifacts.push(Artifact {
+                path: path.into(),
+                bytes: text.into_bytes(),
+            });
+        }
         let kustomization = json!({
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
@@ -273,7 +409,11 @@ impl<'a> Builder<'a> {
 }
 
 fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("{n} {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {noun}s"),
+    }
 }
 
 /// A multi-document YAML stream: documents separated by `---`.
@@ -292,7 +432,7 @@ pub(crate) fn short_name(name: &str) -> String {
 
 /// `name`, or its first characters and a hash of the whole when it is longer than `max`.
 /// Names are ASCII (`a-z0-9-`), so byte indexes are character boundaries.
-fn shorten(name: &str, max: usize) -> String {
+pub(crate) fn shorten(name: &str, max: usize) -> String {
     if name.len() <= max {
         return name.to_string();
     }

@@ -37,10 +37,14 @@ const MB_PER_VCPU: u64 = 1769;
 pub(super) fn lower(b: &mut Builder<'_>, plan: &Plan) {
     gateway_warnings(b);
     for f in &b.model.functions {
-        let CodeSource::Image { image } = &f.code else {
-            continue; // reported by `support`
+        let image = match &f.code {
+            CodeSource::Image { image } => image.clone(),
+            CodeSource::Handler { .. } => match b.images.get(&f.name) {
+                Some(built) => built.reference.clone(),
+                None => continue, // reported by `images`
+            },
         };
-        let service = service(b, f, image, plan);
+        let service = service(b, f, &image, plan);
         let account = service_account(b, f, plan);
         b.services.push(service);
         b.service_accounts.push(account);
@@ -99,8 +103,21 @@ fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value
         }
     }
     let mut env: Vec<Value> = helpers.into_values().collect();
+    if let Some(built) = b.images.get(&f.name) {
+        // What the adapter needs to run the Lambda handler.
+        env.push(json!({ "name": "UPDRAFT_HANDLER", "value": escape(&built.handler) }));
+        env.push(json!({ "name": "UPDRAFT_FUNCTION", "value": f.name }));
+        env.push(json!({ "name": "UPDRAFT_MEMORY_MB", "value": f.memory.value.to_string() }));
+        env.push(
+            json!({ "name": "UPDRAFT_TIMEOUT_SECONDS", "value": f.timeout.value.to_string() }),
+        );
+    }
     if plan.producers.contains(&f.name) {
         env.push(json!({ "name": "K_SINK", "value": escape(&b.broker_url()) }));
+        env.push(json!({
+            "name": format!("{HELPER_PREFIX}BROKER_TOKEN_FILE"),
+            "value": format!("{}/token", super::policies::TOKEN_DIR),
+        }));
         // The type of each event the function may post: to a queue, a topic, or a function
         // it invokes asynchronously.
         let mut produced: Vec<&Ref> = f
@@ -142,18 +159,28 @@ fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value
         }),
     );
     let mut volumes = Vec::new();
+    let mut mounts: Vec<Value> = Vec::new();
+    if plan.producers.contains(&f.name) {
+        // An OIDC token of the function's ServiceAccount for the Broker's audience: what the
+        // Broker's EventPolicies admit (sent as `Authorization: Bearer`).
+        mounts.push(json!({ "name": "broker-token", "mountPath": super::policies::TOKEN_DIR, "readOnly": true }));
+        volumes.push(json!({
+            "name": "broker-token",
+            "projected": { "sources": [ { "serviceAccountToken": {
+                "audience": super::policies::broker_audience(b),
+                "expirationSeconds": 3600,
+                "path": "token",
+            } } ] },
+        }));
+    }
     if !bindings.is_empty() {
-        let mounts: Vec<Value> = bindings
-            .iter()
-            .map(|u| {
-                json!({
-                    "name": format!("binding-{}", u.resource.name),
-                    "mountPath": format!("{BINDING_ROOT}/{}", u.resource.name),
-                    "readOnly": true,
-                })
+        mounts.extend(bindings.iter().map(|u| {
+            json!({
+                "name": format!("binding-{}", u.resource.name),
+                "mountPath": format!("{BINDING_ROOT}/{}", u.resource.name),
+                "readOnly": true,
             })
-            .collect();
-        container.insert("volumeMounts".into(), Value::Array(mounts));
+        }));
         for u in &bindings {
             volumes.push(json!({
                 "name": format!("binding-{}", u.resource.name),
@@ -162,6 +189,9 @@ fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value
         }
     }
 
+    if !mounts.is_empty() {
+        container.insert("volumeMounts".into(), Value::Array(mounts));
+    }
     let mut pod = json!({
         "serviceAccountName": f.name,
         "automountServiceAccountToken": false,
@@ -302,7 +332,8 @@ fn gateway_warnings(b: &mut Builder<'_>) {
             .collect();
         let gateway_wide = gateway_policies(g);
         let mut policies = Vec::new();
-        if !authed.is_empty() {
+        // With a mesh, Istio checks the tokens (`mesh`).
+        if !authed.is_empty() && b.mesh.is_none() {
             policies.push("auth");
         }
         policies.extend(gateway_wide.iter().copied());
@@ -506,7 +537,8 @@ fn escape(text: &str) -> String {
     text.replace('$', "$$")
 }
 
-fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
+/// What the function may reach on Knative, each with the spec text that caused it.
+pub(super) fn grants(b: &Builder<'_>, f: &Function, plan: &Plan) -> Vec<(String, access::Cause)> {
     let mut grants = Vec::new();
     for caused in access::needs(f) {
         let grant = match &caused.need {
@@ -533,15 +565,17 @@ fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
                 },
                 Kind::Queue if *access == Access::Consume => continue, // the `queue` event's Trigger
                 Kind::Queue | Kind::Topic => format!(
-                    "posts events of type `{}` to Broker `{}`",
+                    "posts events of type `{}` to Broker `{}`, admitted by EventPolicy `{}`",
                     b.event_type(resource.kind, &resource.name),
-                    b.broker()
+                    b.broker(),
+                    super::policies::policy_name(b, resource.kind, &resource.name)
                 ),
                 Kind::Function => format!(
-                    "calls {}, or posts events of type `{}` to Broker `{}`",
+                    "calls {}, or posts events of type `{}` to Broker `{}`, admitted by EventPolicy `{}`",
                     b.function_url(&resource.name),
                     b.event_type(Kind::Function, &resource.name),
-                    b.broker()
+                    b.broker(),
+                    super::policies::policy_name(b, Kind::Function, &resource.name)
                 ),
                 Kind::Gateway | Kind::Auth => continue,
             },
@@ -568,8 +602,16 @@ fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
             }
             Need::Poll { .. } | Need::Logs | Need::Tracing => continue,
         };
-        grants.push(json!({ "grant": grant, "why": caused.cause.why }));
+        grants.push((grant, caused.cause));
     }
+    grants
+}
+
+fn service_account(b: &Builder<'_>, f: &Function, plan: &Plan) -> Value {
+    let grants: Vec<Value> = grants(b, f, plan)
+        .into_iter()
+        .map(|(grant, cause)| json!({ "grant": grant, "why": cause.why }))
+        .collect();
     let mut metadata = b.metadata(&f.name, &f.name);
     if !grants.is_empty() {
         let text = serde_json::to_string(&grants).expect("grants serialize");

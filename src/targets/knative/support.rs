@@ -6,31 +6,14 @@ use std::collections::BTreeMap;
 
 use super::{Builder, MAX_TIMEOUT_SECONDS};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Access, AuthKind, CodeSource, Kind, SecretStore, Trigger};
+use crate::model::{Access, AuthKind, Kind, SecretStore, Trigger};
 
 pub(super) fn check(b: &mut Builder<'_>) {
     auths(b);
-    alarms(b);
     queues_and_topics(b);
     secrets(b);
     for f in &b.model.functions {
         let mut found = Vec::new();
-        if let CodeSource::Handler { .. } = f.code {
-            found.push(
-                Diagnostic::new(
-                    Code::ImageRequired,
-                    format!(
-                        "Knative: function `{}` has a handler but no container image",
-                        f.name
-                    ),
-                )
-                .with_label(f.code_span, "a handler and a code package, no image")
-                .with_help(
-                    "Knative runs only container images: build an image that serves HTTP on \
-                     `$PORT` and set `image:` instead of `handler:`",
-                ),
-            );
-        }
         if f.timeout.value > MAX_TIMEOUT_SECONDS {
             found.push(
                 Diagnostic::new(
@@ -55,32 +38,30 @@ pub(super) fn check(b: &mut Builder<'_>) {
             );
         }
         for statement in &f.permissions {
+            let document = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [crate::targets::aws::raw_statement(statement)],
+            });
             found.push(
                 Diagnostic::new(
                     Code::UnsupportedOnTarget,
                     format!("Knative: function `{}` has a raw IAM statement", f.name),
                 )
-                .with_label(statement.span, "IAM has no meaning on Knative")
-                .with_help(
-                    "a Knative function has no IAM identity, so a statement can neither grant \
-                     nor deny: reach resources through `uses` (tables and buckets become \
-                     binding Secrets), or compile this app for CloudFormation or Terraform",
-                ),
+                .with_label(statement.span, "IAM has no meaning on Knative by itself")
+                .with_help(format!(
+                    "a Knative function has no IAM identity of its own, so the statement can \
+                     neither grant nor deny. On EKS, give ServiceAccount `{name}` an IAM role that \
+                     holds it (IRSA: annotate the ServiceAccount `eks.amazonaws.com/role-arn: \
+                     <role ARN>`, or an EKS Pod Identity association for `{name}`), with this policy \
+                     document: {document}; then remove `permissions` from the spec compiled for \
+                     Knative. Elsewhere, reach resources through `uses` (tables and buckets \
+                     become binding Secrets), or compile this app for CloudFormation or Terraform",
+                    name = f.name
+                )),
             );
         }
         for event in &f.events {
             let (what, help) = match &event.trigger {
-                Trigger::Bucket { bucket, .. } => (
-                    format!("bucket `{bucket}` notifications"),
-                    "a bucket is an external binding on Knative and cannot trigger a function: \
-                     have the object store post its change events to the app's Broker and \
-                     trigger the function from a topic, or compile for CloudFormation or Terraform",
-                ),
-                Trigger::Table { table, .. } => (
-                    format!("table `{table}` stream records"),
-                    "a table is an external binding on Knative and has no stream: publish the \
-                     changes to a topic from the writer, or compile for CloudFormation or Terraform",
-                ),
                 Trigger::Iot { .. } => (
                     "IoT rules".to_string(),
                     "Knative has no IoT rule engine: bridge the MQTT messages into the app's \
@@ -148,32 +129,9 @@ fn auths(b: &mut Builder<'_>) {
     }
 }
 
-fn alarms(b: &mut Builder<'_>) {
-    for alarm in &b.model.alarms {
-        b.diagnostics.push(
-            Diagnostic::new(
-                Code::UnsupportedOnTarget,
-                format!(
-                    "Knative: alarm `{}` cannot be expressed; Knative has no alarms",
-                    alarm.name
-                ),
-            )
-            .with_label(alarm.span, "a CloudWatch alarm")
-            .with_help(
-                "watch the app with the cluster's monitoring instead (for example a \
-                 PrometheusRule on Knative's revision and broker metrics) and keep `alarms` in \
-                 a spec compiled for CloudFormation or Terraform",
-            ),
-        );
-    }
-}
-
 fn queues_and_topics(b: &mut Builder<'_>) {
     let mut found = Vec::new();
     for q in &b.model.queues {
-        if q.fifo {
-            found.push(fifo(Kind::Queue, &q.name, q.span));
-        }
         if q.delay > 0 {
             found.push(
                 Diagnostic::new(
@@ -186,11 +144,6 @@ fn queues_and_topics(b: &mut Builder<'_>) {
                 .with_label(q.span, "has `delay`")
                 .with_help("remove `delay` (the consumer can wait itself), or compile for CloudFormation or Terraform"),
             );
-        }
-    }
-    for t in &b.model.topics {
-        if t.fifo {
-            found.push(fifo(Kind::Topic, &t.name, t.span));
         }
     }
     // A queue hands each message to one consumer; a Broker gives every Trigger a copy.
@@ -221,20 +174,6 @@ fn queues_and_topics(b: &mut Builder<'_>) {
         ));
     }
     b.diagnostics.extend(found);
-}
-
-fn fifo(kind: Kind, name: &str, span: crate::source::Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::UnsupportedOnTarget,
-        format!(
-            "Knative: {} `{name}` is FIFO; a Knative Broker does not keep events in order",
-            kind.noun()
-        ),
-    )
-    .with_label(span, "`fifo: true`")
-    .with_help(
-        "remove `fifo` for an app that runs on Knative, or compile for CloudFormation or Terraform",
-    )
 }
 
 fn secrets(b: &mut Builder<'_>) {
