@@ -133,6 +133,7 @@ codes! {
     OutputDiffers = "UD5006", "output-differs", Error, "`compile --check`: the files on disk differ from what would be written";
     CodePackageTooLarge = "UD5007", "code-package-too-large", Error, "a function's code over Lambda's 250 MB unzipped, or over one zip's 65,535 files";
     NotEnforcedOnTarget = "UD5008", "not-enforced-on-target", Warning, "a setting the target does not enforce itself; the output stays safe and says what the platform must add";
+    NeedsInput = "UD5009", "needs-input", Warning, "an output that compiles but needs something updraft cannot know (a region, the built code) before it runs as intended";
     // 6xxx: review
     AccessWidens = "UD6001", "access-widens", Warning, "a change to the spec that grants more access than before (`diff-access`)";
     // 9xxx: internal

@@ -133,10 +133,9 @@ pub(super) fn lower(b: &mut Builder<'_>) -> Plan {
     {
         b.warnings.push(
             Diagnostic::new(
-                Code::UnsupportedOnTarget,
+                Code::NeedsInput,
                 "Knative: the IntegrationSources that read AWS have no region".to_string(),
             )
-            .with_severity(crate::diag::Severity::Warning)
             .with_label(span, "read from AWS by an IntegrationSource")
             .with_help(
                 "pass `--aws-region` (for example `--aws-region eu-west-1`): the sources' AWS \

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::Builder;
-use crate::diag::{Code, Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic};
 use crate::model::{CodeSource, Function};
 use crate::package::sha256;
 
@@ -155,13 +155,12 @@ pub(super) fn plan(
         let names: Vec<String> = missing.iter().map(|f| format!("`{}`", f.name)).collect();
         b.warnings.push(
             Diagnostic::new(
-                Code::ImageRequired,
+                Code::NeedsInput,
                 format!(
                     "Knative: the code of {} was not found next to the spec; the image tags hash the handler and runtime, not the code",
                     names.join(", ")
                 ),
             )
-            .with_severity(Severity::Warning)
             .with_label(first.code_span, "no handler file in the code folder")
             .with_help(
                 "build the code before compiling (a `code:` folder or zip holding the handler's \
