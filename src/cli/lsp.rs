@@ -9,7 +9,7 @@ use super::{ExitStatus, Output};
 /// levels and `${...}` references, hover with a function's permissions and their provenance,
 /// go to definition, find references and rename.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples (editor settings, see README):
+#[command(after_help = "Examples: (editor settings, see README)
   Neovim:  vim.lsp.config('updraft', { cmd = { 'updraft', 'lsp' }, filetypes = { 'yaml' } })
   Helix:   [language-server.updraft] command = \"updraft\", args = [\"lsp\"]")]
 pub struct Args {}
