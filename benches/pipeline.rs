@@ -24,9 +24,9 @@ use updraft::targets::Format;
 use common::Prepared;
 
 fn sizes() -> Vec<usize> {
-    std::env::var("UPDRAFT_BENCH_N")
-        .ok()
-        .map(|v| {
+    std::env::var("UPDRAFT_BENCH_N").ok().map_or_else(
+        || vec![10, 100, 1_000],
+        |v| {
             v.split(',')
                 .map(|n| {
                     n.trim()
@@ -35,8 +35,8 @@ fn sizes() -> Vec<usize> {
                         .expect("UPDRAFT_BENCH_N: numbers")
                 })
                 .collect()
-        })
-        .unwrap_or_else(|| vec![10, 100, 1_000])
+        },
+    )
 }
 
 fn stages(c: &mut Criterion) {

@@ -45,6 +45,10 @@ fn grow(by: usize) {
 }
 
 // SAFETY: every call is forwarded to the system allocator unchanged; only counters are added.
+#[expect(
+    unsafe_code,
+    reason = "a counting allocator must implement GlobalAlloc, which is unsafe by definition"
+)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded as is.
@@ -115,16 +119,15 @@ impl Profile {
         let cpu = thread_cpu().saturating_sub(cpu);
         let peak = PEAK.load(Relaxed);
         let live = LIVE.load(Relaxed);
-        let i = match self.stages.iter().position(|s| s.name == name) {
-            Some(i) => i,
-            None => {
-                self.stages.push(Stage {
-                    name: name.to_string(),
-                    note: note.to_string(),
-                    ..Stage::default()
-                });
-                self.stages.len() - 1
-            }
+        let i = if let Some(i) = self.stages.iter().position(|s| s.name == name) {
+            i
+        } else {
+            self.stages.push(Stage {
+                name: name.to_string(),
+                note: note.to_string(),
+                ..Stage::default()
+            });
+            self.stages.len() - 1
         };
         let s = &mut self.stages[i];
         s.times.push(took);
@@ -139,6 +142,10 @@ impl Profile {
 
 /// CPU time of this thread: unlike wall time, it does not count the time other processes
 /// (on a busy 2-core machine) take the core away.
+#[expect(
+    unsafe_code,
+    reason = "std has no per-thread CPU clock: one libc call, with a Timespec it owns"
+)]
 fn thread_cpu() -> Duration {
     #[repr(C)]
     struct Timespec {
@@ -154,7 +161,10 @@ fn thread_cpu() -> Duration {
     if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &raw mut ts) } != 0 {
         return Duration::ZERO;
     }
-    Duration::new(ts.sec as u64, ts.nsec as u32)
+    Duration::new(
+        u64::try_from(ts.sec).unwrap_or(0),
+        u32::try_from(ts.nsec).unwrap_or(0),
+    )
 }
 
 fn median(times: &[Duration]) -> Duration {
@@ -164,14 +174,11 @@ fn median(times: &[Duration]) -> Duration {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .map(|v| {
-            v.replace('_', "")
-                .parse()
-                .unwrap_or_else(|_| panic!("{name}: a number"))
-        })
-        .unwrap_or(default)
+    std::env::var(name).ok().map_or(default, |v| {
+        v.replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: a number"))
+    })
 }
 
 fn mb(bytes: usize) -> f64 {

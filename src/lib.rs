@@ -6,6 +6,8 @@
 //! `rules` → `targets` → `emit`. [`Compilation`] is the one entry point that runs it: the
 //! CLI, the tests and the benches all go through it. Only the CLI touches the file system.
 
+#![forbid(unsafe_code)]
+
 pub mod access;
 pub mod cli;
 pub mod cost;

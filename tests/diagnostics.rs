@@ -16,9 +16,8 @@ fn invalid_fixtures_report_exactly_their_diagnostics() {
             stage: fixture.header("stage"),
             ..updraft::Options::default()
         };
-        let diagnostics = match updraft::load(&fixture.file, &options) {
-            Ok(_) => panic!("{} is valid, but it is an invalid fixture", fixture.name),
-            Err(d) => d,
+        let Err(diagnostics) = updraft::load(&fixture.file, &options) else {
+            panic!("{} is valid, but it is an invalid fixture", fixture.name)
         };
         let mut got: Vec<&str> = diagnostics.iter().map(|d| d.code.as_str()).collect();
         got.sort_unstable();

@@ -49,7 +49,10 @@ fn alias_mistakes_each_get_their_own_message() {
         )
     );
     let limit = updraft::syntax::Limits::default().max_aliases;
-    let anchors: String = (0..=limit).map(|i| format!("k{i}: &a{i} v\n")).collect();
+    let anchors: String = (0..=limit)
+        .map(|i| format!("k{i}: &a{i} v\n"))
+        .collect::<Vec<_>>()
+        .concat();
     assert_eq!(
         message(&anchors),
         (
@@ -77,7 +80,8 @@ fn deep_nesting_is_refused() {
     assert_eq!(codes(&d), vec![Code::InputOverBudget], "{d:?}");
     let block: String = (0..depth)
         .map(|i| format!("{}k:\n", " ".repeat(i)))
-        .collect();
+        .collect::<Vec<_>>()
+        .concat();
     let d = load(&block);
     assert!(
         matches!(codes(&d)[..], [Code::InputOverBudget | Code::YamlSyntax]),

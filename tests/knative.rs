@@ -565,9 +565,8 @@ fn constructs_knative_cannot_express_fail_with_their_diagnostic() {
     let mut mismatches = Vec::new();
     for (what, spec, want) in CONSTRUCTS {
         let file = SourceFile::new(format!("{}.yaml", what.replace(' ', "-")), *spec);
-        let diagnostics = match compile_with(&file, None, None, None) {
-            Ok(_) => panic!("`{what}` compiled for Knative"),
-            Err(d) => d,
+        let Err(diagnostics) = compile_with(&file, None, None, None) else {
+            panic!("`{what}` compiled for Knative")
         };
         let mut want: Vec<String> = want.iter().map(|s| (*s).to_string()).collect();
         want.sort();

@@ -61,7 +61,9 @@ impl Client {
     fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next;
         self.next += 1;
-        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let mut message = json!({ "jsonrpc": "2.0", "id": id, "method": method });
+        message["params"] = params;
+        self.send(&message);
         loop {
             let message = self.read();
             if message["id"] == json!(id) {
@@ -72,7 +74,9 @@ impl Client {
     }
 
     fn notify(&mut self, method: &str, params: Value) {
-        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+        let mut message = json!({ "jsonrpc": "2.0", "method": method });
+        message["params"] = params;
+        self.send(&message);
     }
 
     /// The next diagnostics the server publishes.
@@ -195,9 +199,9 @@ fn an_editor_session() {
     });
     for e in edits {
         let offset = |p: &Value| {
-            let line = p["line"].as_u64().unwrap() as usize;
+            let line = usize::try_from(p["line"].as_u64().unwrap()).unwrap();
             let start: usize = SPEC.lines().take(line).map(|l| l.len() + 1).sum();
-            start + p["character"].as_u64().unwrap() as usize
+            start + usize::try_from(p["character"].as_u64().unwrap()).unwrap()
         };
         let (a, b) = (offset(&e["range"]["start"]), offset(&e["range"]["end"]));
         text.replace_range(a..b, e["newText"].as_str().unwrap());

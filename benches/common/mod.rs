@@ -2,7 +2,7 @@
 //! criterion numbers, the stage profile and `scripts/bench-peers` measure one app), and the
 //! pipeline run stage by stage.
 
-#![allow(dead_code)]
+#![allow(dead_code)] // each bench uses its own part of these helpers
 
 use std::fmt::Write as _;
 

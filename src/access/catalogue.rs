@@ -48,7 +48,7 @@ pub fn get() -> &'static Catalogue {
             let resources = cols.next().unwrap_or("");
             services.insert(service.to_ascii_lowercase(), service);
             actions.insert(
-                format!("{}:{}", service, action).to_ascii_lowercase(),
+                format!("{service}:{action}").to_ascii_lowercase(),
                 (service, action, level, resources),
             );
         }
@@ -102,7 +102,7 @@ impl Catalogue {
         let wanted = name.split_once(':').map_or("", |(_, a)| a);
         let _ = prefix;
         crate::diag::suggest(wanted, candidates.iter().copied()).map(|a| {
-            let (svc, _, _, _) = self.actions[&format!("{}:{}", service, a).to_ascii_lowercase()];
+            let (svc, _, _, _) = self.actions[&format!("{service}:{a}").to_ascii_lowercase()];
             format!("{svc}:{a}")
         })
     }

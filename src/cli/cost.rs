@@ -88,7 +88,10 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
 /// A quantity with thousands separators, or with decimals when it has a fraction.
 fn quantity(q: f64) -> String {
     if q.fract() == 0.0 && q.abs() < 1e15 {
-        #[allow(clippy::cast_possible_truncation)]
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "a whole number below 1e15, checked just above"
+        )]
         let n = q as i64;
         let grouped = crate::limits::thousands(n.unsigned_abs());
         if n < 0 {

@@ -36,25 +36,22 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let text = args.code.as_deref().unwrap_or_default();
-    match Code::parse(text) {
-        Some(code) => {
-            write!(out.stdout, "{}", code.doc())?;
-            writeln!(
-                out.stdout,
-                "\nDefault severity: {}.",
-                code.default_severity().as_str()
-            )?;
-            Ok(ExitStatus::Success)
-        }
-        None => {
-            let names = Code::ALL.iter().map(|c| c.name());
-            let hint = crate::diag::suggest(text, names)
-                .map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"));
-            writeln!(
-                out.stderr,
-                "error: `{text}` is not a diagnostic code or rule name{hint}\nhelp: `updraft explain --list` lists them all"
-            )?;
-            Ok(ExitStatus::Error)
-        }
+    if let Some(code) = Code::parse(text) {
+        write!(out.stdout, "{}", code.doc())?;
+        writeln!(
+            out.stdout,
+            "\nDefault severity: {}.",
+            code.default_severity().as_str()
+        )?;
+        Ok(ExitStatus::Success)
+    } else {
+        let names = Code::ALL.iter().map(|c| c.name());
+        let hint = crate::diag::suggest(text, names)
+            .map_or_else(String::new, |c| format!(" (did you mean `{c}`?)"));
+        writeln!(
+            out.stderr,
+            "error: `{text}` is not a diagnostic code or rule name{hint}\nhelp: `updraft explain --list` lists them all"
+        )?;
+        Ok(ExitStatus::Error)
     }
 }

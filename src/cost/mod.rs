@@ -154,23 +154,20 @@ pub fn estimate(model: &Model, traffic: &Traffic) -> Estimate {
         prices.region, prices.as_of
     )];
     let route_requests = |function: &str| -> f64 {
-        model
-            .function(function)
-            .map(|f| {
-                f.events
-                    .iter()
-                    .filter_map(|e| match &e.trigger {
-                        Trigger::Http {
-                            gateway,
-                            method,
-                            path,
-                            ..
-                        } => traffic.route(gateway, method, path),
-                        _ => None,
-                    })
-                    .sum()
-            })
-            .unwrap_or(0.0)
+        model.function(function).map_or(0.0, |f| {
+            f.events
+                .iter()
+                .filter_map(|e| match &e.trigger {
+                    Trigger::Http {
+                        gateway,
+                        method,
+                        path,
+                        ..
+                    } => traffic.route(gateway, method, path),
+                    _ => None,
+                })
+                .sum()
+        })
     };
     for f in &model.functions {
         let t = traffic.functions.get(&f.name);
@@ -221,23 +218,20 @@ pub fn estimate(model: &Model, traffic: &Traffic) -> Estimate {
     for t in &model.tables {
         let resource = format!("table {}", t.name);
         let use_ = traffic.tables.get(&t.name).cloned().unwrap_or_default();
-        match (t.billing, t.capacity) {
-            (Billing::Provisioned, Some((read, write))) => {
-                b.charge(
-                    &resource,
-                    "dynamodb_rcu_hour",
-                    f64::from(read) * HOURS_PER_MONTH,
-                );
-                b.charge(
-                    &resource,
-                    "dynamodb_wcu_hour",
-                    f64::from(write) * HOURS_PER_MONTH,
-                );
-            }
-            _ => {
-                b.charge(&resource, "dynamodb_read_request_units", use_.reads);
-                b.charge(&resource, "dynamodb_write_request_units", use_.writes);
-            }
+        if let (Billing::Provisioned, Some((read, write))) = (t.billing, t.capacity) {
+            b.charge(
+                &resource,
+                "dynamodb_rcu_hour",
+                f64::from(read) * HOURS_PER_MONTH,
+            );
+            b.charge(
+                &resource,
+                "dynamodb_wcu_hour",
+                f64::from(write) * HOURS_PER_MONTH,
+            );
+        } else {
+            b.charge(&resource, "dynamodb_read_request_units", use_.reads);
+            b.charge(&resource, "dynamodb_write_request_units", use_.writes);
         }
         b.charge(&resource, "dynamodb_storage_gb_month", use_.storage_gb);
     }

@@ -103,7 +103,6 @@ impl Reader<'_> {
     }
 
     fn number(&mut self, node: &Node, what: &str) -> Option<f64> {
-        #[allow(clippy::cast_precision_loss)]
         let value = match node.kind {
             NodeKind::Int(i) => i as f64,
             NodeKind::Float(f) => f,

@@ -2,6 +2,7 @@
 //! workflow annotations. Renderers only format; they never decide what is reported.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
@@ -95,14 +96,15 @@ pub fn rule_summary(diagnostics: &[Diagnostic]) -> String {
         .unwrap_or(0);
     counts
         .iter()
-        .map(|(severity, code, n)| {
-            format!(
-                "{n:>5}  {code} {:<width$}  {}\n",
+        .fold(String::new(), |mut out, (severity, code, n)| {
+            let _ = writeln!(
+                out,
+                "{n:>5}  {code} {:<width$}  {}",
                 code.name(),
                 severity.as_str()
-            )
+            );
+            out
         })
-        .collect()
 }
 
 /// Diagnostics grouped by rule for people: most severe first, then by code, each group in

@@ -81,7 +81,7 @@ fn block_seq_first_inline(out: &mut String, items: &[Value], level: usize) {
         match item {
             Value::Object(map) if !map.is_empty() => block_map_first_inline(out, map, level + 2),
             Value::Array(inner) if !inner.is_empty() => {
-                block_seq_first_inline(out, inner, level + 2)
+                block_seq_first_inline(out, inner, level + 2);
             }
             scalar => {
                 out.push_str(&inline(scalar));

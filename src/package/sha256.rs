@@ -70,6 +70,10 @@ const K: [u32; 64] = [
 
 /// The SHA-256 digest of `data`.
 #[must_use]
+#[expect(
+    clippy::many_single_char_names,
+    reason = "the working variables are a..h, as FIPS 180-4 names them"
+)]
 pub fn digest(data: &[u8]) -> [u8; 32] {
     let mut h: [u32; 8] = [
         0x6a09_e667,

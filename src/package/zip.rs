@@ -70,7 +70,7 @@ pub fn write(entries: &[Entry]) -> Result<Vec<u8>, TooLarge> {
             0o100_644
         };
         put32(&mut central, 0x0201_4b50);
-        put16(&mut central, (3 << 8) | 20);
+        put16(&mut central, 0x0314); // made by: Unix (3), zip 2.0 (20)
         put16(&mut central, 20);
         put16(&mut central, UTF8_NAMES);
         put16(&mut central, method);
@@ -157,7 +157,7 @@ pub fn crc32(bytes: &[u8]) -> u32 {
         let mut table = [0u32; 256];
         let mut i = 0;
         while i < 256 {
-            #[allow(clippy::cast_possible_truncation)]
+            #[expect(clippy::cast_possible_truncation, reason = "i < 256")]
             let mut c = i as u32;
             let mut k = 0;
             while k < 8 {

@@ -189,6 +189,8 @@ pub fn stream_write_loop(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// The recursion loops through table streams alone (`tables`), or the others.
 fn loops(cx: &Context<'_>, out: &mut Vec<Finding>, tables: bool) {
+    // A loop through many functions is named by its first hops, not all of them.
+    const SHOWN: usize = 4;
     for l in cx.model.loops() {
         let Some((first, _, hop)) = l.hops.first() else {
             continue;
@@ -200,8 +202,6 @@ fn loops(cx: &Context<'_>, out: &mut Vec<Finding>, tables: bool) {
         if tables_only != tables {
             continue;
         }
-        // A loop through many functions is named by its first hops, not all of them.
-        const SHOWN: usize = 4;
         let mut path: Vec<String> = l
             .hops
             .iter()

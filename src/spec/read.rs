@@ -45,12 +45,11 @@ impl Cx {
 
     /// The entries of a mapping, or a wrong-type diagnostic.
     pub fn map<'n>(&mut self, node: &'n Node, expected: &str) -> Option<&'n [(Node, Node)]> {
-        match &node.kind {
-            NodeKind::Map(entries) => Some(entries),
-            _ => {
-                self.wrong_type(node, expected);
-                None
-            }
+        if let NodeKind::Map(entries) = &node.kind {
+            Some(entries)
+        } else {
+            self.wrong_type(node, expected);
+            None
         }
     }
 
@@ -162,46 +161,42 @@ impl<T: FromNode> FromNode for Option<T> {
 
 impl FromNode for String {
     fn from_node(node: &Node, cx: &mut Cx) -> Option<Self> {
-        match &node.kind {
-            NodeKind::Str(s) => Some(s.clone()),
-            _ => {
-                cx.wrong_type(node, "a string");
-                None
-            }
+        if let NodeKind::Str(s) = &node.kind {
+            Some(s.clone())
+        } else {
+            cx.wrong_type(node, "a string");
+            None
         }
     }
 }
 
 impl FromNode for bool {
     fn from_node(node: &Node, cx: &mut Cx) -> Option<Self> {
-        match node.kind {
-            NodeKind::Bool(b) => Some(b),
-            _ => {
-                cx.wrong_type(node, "`true` or `false`");
-                None
-            }
+        if let NodeKind::Bool(b) = node.kind {
+            Some(b)
+        } else {
+            cx.wrong_type(node, "`true` or `false`");
+            None
         }
     }
 }
 
 impl FromNode for u32 {
     fn from_node(node: &Node, cx: &mut Cx) -> Option<Self> {
-        match node.kind {
-            NodeKind::Int(n) => match u32::try_from(n) {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    cx.error(
-                        Diagnostic::new(Code::OutOfRange, format!("{n} is out of range"))
-                            .with_label(node.span, "expected a whole number from 0 to 4294967295")
-                            .with_help("use a smaller, non-negative whole number"),
-                    );
-                    None
-                }
-            },
-            _ => {
-                cx.wrong_type(node, "a whole number");
+        if let NodeKind::Int(n) = node.kind {
+            if let Ok(n) = u32::try_from(n) {
+                Some(n)
+            } else {
+                cx.error(
+                    Diagnostic::new(Code::OutOfRange, format!("{n} is out of range"))
+                        .with_label(node.span, "expected a whole number from 0 to 4294967295")
+                        .with_help("use a smaller, non-negative whole number"),
+                );
                 None
             }
+        } else {
+            cx.wrong_type(node, "a whole number");
+            None
         }
     }
 }
@@ -209,7 +204,6 @@ impl FromNode for u32 {
 impl FromNode for f64 {
     fn from_node(node: &Node, cx: &mut Cx) -> Option<Self> {
         match node.kind {
-            #[allow(clippy::cast_precision_loss)]
             NodeKind::Int(n) => Some(n as f64),
             NodeKind::Float(f) if f.is_finite() => Some(f),
             _ => {
@@ -365,6 +359,7 @@ macro_rules! spec_struct {
             /// Whether reading this mapping reported a problem (an unknown key or a bad
             /// value): later checks skip "missing" errors that would only repeat it.
             #[schemars(skip)]
+            // `allow`, not `expect`: the macro makes many structs, and some read it.
             #[allow(dead_code)]
             pub had_errors: bool,
         }

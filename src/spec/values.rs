@@ -352,7 +352,7 @@ mod tests {
         ] {
             assert_eq!(Duration::parse(bad), None, "{bad}");
         }
-        assert_eq!(Duration(1209600).to_string(), "14d");
+        assert_eq!(Duration(1_209_600).to_string(), "14d");
         assert_eq!(Duration(90).to_string(), "90s");
     }
 }

@@ -146,7 +146,10 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
         Err(err) => {
             let valid = err.utf8_error().valid_up_to();
             let bytes = err.into_bytes();
-            let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = String::from_utf8_lossy(&bytes[..valid])
+                .lines()
+                .count()
+                .max(1);
             Err(Diagnostic::new(
                 Code::InvalidEncoding,
                 format!("the file is not UTF-8: invalid byte at offset {valid} (line {line})"),

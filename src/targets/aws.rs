@@ -127,9 +127,12 @@ pub fn resource_arn(model: &Model, target: &Ref) -> Vec<ArnPart> {
         Kind::Queue => Scope::Queue,
         Kind::Topic => Scope::Topic,
         Kind::Function => Scope::Function,
-        Kind::Secret => match model.secret(&target.name).map(|s| s.store) {
-            Some(crate::model::SecretStore::Ssm) => Scope::Parameter,
-            _ => {
+        Kind::Secret => {
+            if let Some(crate::model::SecretStore::Ssm) =
+                model.secret(&target.name).map(|s| s.store)
+            {
+                Scope::Parameter
+            } else {
                 // The partial ARN (no random suffix) is what SDKs accept as a secret id.
                 let name = physical_name(model, target);
                 return vec![
@@ -142,7 +145,7 @@ pub fn resource_arn(model: &Model, target: &Ref) -> Vec<ArnPart> {
                     ArnPart::Lit(format!(":secret:{name}")),
                 ];
             }
-        },
+        }
         Kind::Gateway | Kind::Auth => return vec![ArnPart::Lit("*".into())],
     };
     arn_parts(
@@ -466,7 +469,10 @@ pub fn code_key(path: Option<&str>, package: Option<&str>) -> String {
     } else {
         path
     };
-    if path.ends_with(".zip") {
+    if std::path::Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
         path.to_string()
     } else {
         format!("{path}.zip")

@@ -192,6 +192,10 @@ pub struct UserPool<'m> {
     pub prevent_user_existence_errors: &'static str,
 }
 
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "mirrors Cognito's PasswordPolicy fields one to one"
+)]
 pub struct PasswordPolicy {
     pub minimum_length: u32,
     pub require_lowercase: bool,
@@ -959,8 +963,8 @@ fn event<'m>(
         Trigger::Schedule(schedule) => {
             let expression = schedule.expression();
             let dead_letter = f.delivery_dead_letter();
-            match &schedule.timezone {
-                Some(tz) => (
+            if let Some(tz) = &schedule.timezone {
+                (
                     Source::Scheduler(Scheduler {
                         state: "ENABLED",
                         flexible_window: "OFF",
@@ -975,35 +979,34 @@ fn event<'m>(
                         dead_letter,
                     }),
                     None,
-                ),
-                None => {
-                    let name = bounded_name(
-                        format!("{physical}--schedule-{}", index + 1).replace("--", "-"),
-                        limits::EVENTBRIDGE_RULE_NAME_LENGTH,
-                    );
-                    if let Some(queue) = dead_letter {
-                        deliveries
-                            .entry(queue.to_string())
-                            .or_default()
-                            .push(Delivery {
-                                sid: redrive_sid(),
-                                service: "events.amazonaws.com",
-                                function: f.name.clone(),
-                                index,
-                                source: DeliverySource::Rule { name: name.clone() },
-                            });
-                    }
-                    (
-                        Source::Rule(Rule {
-                            state: "ENABLED",
-                            description: format!("{expression} for function {}", f.name),
-                            expression,
-                            name,
-                            dead_letter,
-                        }),
-                        permission(index, "events.amazonaws.com", PermissionSource::Rule, false),
-                    )
+                )
+            } else {
+                let name = bounded_name(
+                    format!("{physical}--schedule-{}", index + 1).replace("--", "-"),
+                    limits::EVENTBRIDGE_RULE_NAME_LENGTH,
+                );
+                if let Some(queue) = dead_letter {
+                    deliveries
+                        .entry(queue.to_string())
+                        .or_default()
+                        .push(Delivery {
+                            sid: redrive_sid(),
+                            service: "events.amazonaws.com",
+                            function: f.name.clone(),
+                            index,
+                            source: DeliverySource::Rule { name: name.clone() },
+                        });
                 }
+                (
+                    Source::Rule(Rule {
+                        state: "ENABLED",
+                        description: format!("{expression} for function {}", f.name),
+                        expression,
+                        name,
+                        dead_letter,
+                    }),
+                    permission(index, "events.amazonaws.com", PermissionSource::Rule, false),
+                )
             }
         }
         Trigger::Queue {
@@ -1156,7 +1159,7 @@ mod tests {
     use super::*;
     use crate::source::SourceFile;
 
-    const SPEC: &str = r#"
+    const SPEC: &str = r"
 app: shop
 defaults: { runtime: nodejs22.x }
 queues:
@@ -1176,7 +1179,7 @@ functions:
       - bucket: { name: photos, on: created }
   plain:
     handler: src/plain.handler
-"#;
+";
 
     fn with_plan(check: impl Fn(&Plan<'_>)) {
         let file = SourceFile::new("updraft.yaml", SPEC);

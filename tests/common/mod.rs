@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code)] // each test binary uses its own part of these helpers
 
 use std::path::{Path, PathBuf};
 

@@ -339,7 +339,7 @@ fn api(b: &mut Builder<'_>, g: &HttpApi<'_>) {
                     "Name": a.auth,
                     "AuthorizerType": a.kind,
                     "IdentitySource": [a.identity_source],
-                    "JwtConfiguration": { "Issuer": b.issuer(&a.issuer), "Audience": audience },
+                    "JwtConfiguration": { "Issuer": Builder::issuer(&a.issuer), "Audience": audience },
                 }),
             ),
         );

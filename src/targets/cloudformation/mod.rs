@@ -380,7 +380,7 @@ impl Builder<'_> {
             (Kind::Gateway, _) => reference(&logical_id(&target.name, "HttpApi")),
             (Kind::Auth, Attr::UserPoolId) => reference(&logical_id(&target.name, "UserPool")),
             (Kind::Auth, Attr::ClientId) => reference(&logical_id(&target.name, "UserPoolClient")),
-            (Kind::Auth, _) => self.issuer(&plan::issuer(self.model, &target.name)),
+            (Kind::Auth, _) => Self::issuer(&plan::issuer(self.model, &target.name)),
             (_, Attr::Arn) => self.arn_of(target.kind, &target.name),
             (Kind::Bucket, _) => template::arn(&aws::name_parts(self.model, target)),
             _ => name(),
@@ -388,7 +388,7 @@ impl Builder<'_> {
     }
 
     /// The token issuer of an auth, as the plan decided it.
-    pub fn issuer(&self, issuer: &Issuer<'_>) -> Value {
+    pub fn issuer(issuer: &Issuer<'_>) -> Value {
         match issuer {
             Issuer::Url(url) => Value::String((*url).to_string()),
             Issuer::UserPool(auth) => template::sub(format!(

@@ -164,7 +164,7 @@ pub fn join(parts: Vec<Value>) -> Value {
     if parts.iter().all(Value::is_string) {
         return Value::String(parts.iter().filter_map(Value::as_str).collect());
     }
-    json!({ "Fn::Join": ["", parts] })
+    json!({ "Fn::Join": ["", Value::Array(parts)] })
 }
 
 /// Every logical id a value refers to (`Ref`, `Fn::GetAtt`, `${Id}` / `${Id.Attr}` in

@@ -92,7 +92,7 @@ fn policy(
     metadata["annotations"] = json!({ "kubernetes.io/description": about });
     let mut spec = json!({
         "to": [ { "ref": { "apiVersion": EVENTING_API, "kind": "Broker", "name": b.broker() } } ],
-        "from": from,
+        "from": Value::Array(from),
     });
     if let Some(t) = event_type {
         spec["filters"] = json!([ { "exact": { "type": t } } ]);
