@@ -673,6 +673,18 @@ fn hostile_strings_pass_cfn_lint_and_keep_their_values() {
         assert_eq!(deployed(value), expected, "{name}");
     }
 
+    // Raw `permissions` placeholders are filled in; an IAM policy variable is kept.
+    let role = resource_of(&template, "AWS::IAM::Role");
+    let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        statements.last().unwrap()["Resource"],
+        serde_json::json!([{ "Fn::Sub":
+            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${!aws:username}/p"
+        }])
+    );
+
     let Some(checker) = common::checker("cfn-check") else {
         return;
     };

@@ -364,6 +364,8 @@ fn hostile_strings_validate_and_keep_their_values() {
         // Raw statements keep IAM policy variables literal.
         r#"        Resource = ["arn:aws:s3:::hostile-bucket/$${aws:username}/*"]"#,
         r#"            "s3:prefix" = ["$${aws:username}/\"%%{x}\\", "$${AWS::Region}"]"#,
+        // Placeholders filled in, an IAM policy variable kept.
+        r#"        Resource = ["arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter/$${aws:username}/p"]"#,
         // A `uses` prefix inside a derived ARN.
         r#"        Resource = ["arn:${data.aws_partition.current.partition}:s3:::hostile-strings-b-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}/data/$${q}/$${AWS::Region}/*"]"#,
         // A topic filter's key and value.

@@ -56,6 +56,62 @@ pub enum ArnPart {
     Account,
 }
 
+/// The placeholders a raw `permissions` resource may hold, each filled in by the target
+/// (`${AWS::Region}` in CloudFormation, `data.aws_region.current.name` in Terraform).
+pub const PLACEHOLDERS: &[(&str, ArnPart)] = &[
+    ("${aws.partition}", ArnPart::Partition),
+    ("${aws.region}", ArnPart::Region),
+    ("${aws.account}", ArnPart::Account),
+];
+
+/// A `${name.name}` in text (letters, digits, `_`, at least one `.`, no `:`): the form of a
+/// placeholder, as opposed to an IAM policy variable (`${aws:username}`, `${*}`), which is
+/// kept as written. Returns each one's byte range.
+#[must_use]
+pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("${").map(|i| i + from) {
+        let body = &text[at + 2..];
+        let len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(body.len());
+        if len > 0 && body[..len].contains('.') && body[len..].starts_with('}') {
+            out.push(at..at + 2 + len + 1);
+            from = at + 2 + len + 1;
+        } else {
+            from = at + 2;
+        }
+    }
+    out
+}
+
+/// A raw `permissions` resource in parts: its [`PLACEHOLDERS`] as the values they stand
+/// for, the rest literal (IAM policy variables included). `Err` names the first placeholder
+/// that is not one of them (the spec check refuses it at its line first).
+///
+/// # Errors
+/// An unknown `${name.name}` placeholder.
+pub fn raw_resource_parts(text: &str) -> Result<Vec<ArnPart>, String> {
+    let mut parts = Vec::new();
+    let mut last = 0;
+    for range in placeholder_like(text) {
+        let found = &text[range.clone()];
+        let Some((_, part)) = PLACEHOLDERS.iter().find(|(p, _)| *p == found) else {
+            return Err(found.to_string());
+        };
+        if range.start > last {
+            parts.push(ArnPart::Lit(text[last..range.start].to_string()));
+        }
+        parts.push(part.clone());
+        last = range.end;
+    }
+    if last < text.len() || parts.is_empty() {
+        parts.push(ArnPart::Lit(text[last..].to_string()));
+    }
+    Ok(parts)
+}
+
 /// The ARN of a scope, in parts, so each target writes the partition, region and account
 /// its own way (`${AWS::Region}`, `data.aws_region.current.name`, or text).
 #[must_use]
@@ -286,7 +342,7 @@ pub fn policy_document_as<W: DocWriter>(
             w.object(statement)
         })
         .collect();
-    statements.extend(policy.raw.iter().map(|s| w.json(&raw_statement(s))));
+    statements.extend(policy.raw.iter().map(|s| raw_statement_as(s, w)));
     document(w, statements)
 }
 
@@ -410,7 +466,41 @@ pub fn scheduler_policy<W: DocWriter>(
     document(w, statements)
 }
 
-/// A spec's raw statement as IAM JSON.
+/// A spec's raw statement written by a target: as written, but for the [`PLACEHOLDERS`] of
+/// its resources, which the target fills in.
+fn raw_statement_as<W: DocWriter>(s: &crate::model::Statement, w: &W) -> W::Value {
+    let resolved = |v: &[crate::model::Setting<String>]| {
+        w.list(
+            v.iter()
+                .map(|x| match raw_resource_parts(&x.value) {
+                    Ok(parts) => w.arn(parts),
+                    Err(_) => w.text(&x.value),
+                })
+                .collect(),
+        )
+    };
+    let texts =
+        |v: &[crate::model::Setting<String>]| w.list(v.iter().map(|x| w.text(&x.value)).collect());
+    let mut out = vec![("Effect", w.text(s.effect.as_str()))];
+    if !s.actions.is_empty() {
+        out.push(("Action", texts(&s.actions)));
+    }
+    if !s.not_actions.is_empty() {
+        out.push(("NotAction", texts(&s.not_actions)));
+    }
+    if !s.resources.is_empty() {
+        out.push(("Resource", resolved(&s.resources)));
+    }
+    if !s.not_resources.is_empty() {
+        out.push(("NotResource", resolved(&s.not_resources)));
+    }
+    if let Some(c) = &s.condition {
+        out.push(("Condition", w.json(c)));
+    }
+    w.object(out)
+}
+
+/// A spec's raw statement as IAM JSON, as written.
 #[must_use]
 pub fn raw_statement(s: &crate::model::Statement) -> serde_json::Value {
     use serde_json::json;
