@@ -47,6 +47,16 @@ pub fn log_group(model: &Model, function: &str) -> String {
     )
 }
 
+/// The name of the IoT rule of a function's `index`-th event (0-based): IoT rule names take
+/// letters, digits and underscores only.
+#[must_use]
+pub fn iot_rule_name(model: &Model, function: &str, index: usize) -> String {
+    format!("{}_{}_{}", prefix(model), function, index + 1)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
 /// A piece of an ARN: literal text, or a value the deployment fills in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ArnPart {
