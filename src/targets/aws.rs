@@ -74,9 +74,10 @@ pub const PLACEHOLDERS: &[(&str, ArnPart)] = &[
     ("${aws.account}", ArnPart::Account),
 ];
 
-/// A `${name.name}` in text (letters, digits, `_`, at least one `.`, no `:`): the form of a
-/// placeholder, as opposed to an IAM policy variable (`${aws:username}`, `${*}`), which is
-/// kept as written. Returns each one's byte range.
+/// A `${aws.name}` in text, or a `${section.name...}` reference as env values write them
+/// (`${tables.orders.arn}`): what a user may expect to be filled in, as opposed to an IAM
+/// policy variable (`${aws:username}`, `${*}`), which is kept as written. Returns each one's
+/// byte range.
 #[must_use]
 pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
@@ -86,7 +87,21 @@ pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
         let len = body
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .unwrap_or(body.len());
-        if len > 0 && body[..len].contains('.') && body[len..].starts_with('}') {
+        let first = body[..len].split('.').next().unwrap_or("");
+        let section = first == "aws"
+            || [
+                "functions",
+                "gateways",
+                "tables",
+                "queues",
+                "topics",
+                "buckets",
+                "auth",
+                "secrets",
+                "app",
+            ]
+            .contains(&first);
+        if section && body[..len].contains('.') && body[len..].starts_with('}') {
             out.push(at..at + 2 + len + 1);
             from = at + 2 + len + 1;
         } else {
