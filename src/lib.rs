@@ -59,7 +59,20 @@ pub fn load(file: &SourceFile, options: &Options) -> Result<model::Model, Vec<Di
         misspelt: model::misspelt_sections(&node),
     };
     match model::build(&spec, &model_options) {
-        Ok(model) if diagnostics.is_empty() => Ok(model),
+        Ok(model) if diagnostics.is_empty() => {
+            // Every composed AWS name within its service's limit.
+            let stage = (options.stage.as_ref()).and_then(|s| {
+                (spec.stages.entries.iter())
+                    .find(|(name, _)| name.value == *s)
+                    .map(|(name, _)| name.span)
+            });
+            let names = targets::name_limits::check(&model, spec.app.span, stage);
+            if names.is_empty() {
+                Ok(model)
+            } else {
+                Err(sorted(names))
+            }
+        }
         Ok(_) => Err(sorted(diagnostics)),
         Err(more) => {
             diagnostics.extend(more);

@@ -281,11 +281,31 @@ pub const SNS_TOPIC_NAME_LENGTH: usize = 256;
 /// same limit holds for SSM parameter names.
 pub const SECRET_NAME_LENGTH: Limit<usize> = Limit::new(1, 512);
 
+/// Length of a log group name. Source: CloudWatch Logs CreateLogGroup `logGroupName`
+/// ("1 to 512").
+pub const LOG_GROUP_NAME_LENGTH: usize = 512;
+
+/// Length of an HTTP API name. Source: API Gateway v2 CreateApi `Name` (128 characters).
+pub const HTTP_API_NAME_LENGTH: usize = 128;
+
+/// Length of a user pool name, and of a user pool client name. Source: Cognito
+/// CreateUserPool `PoolName` and CreateUserPoolClient `ClientName` ("1 to 128").
+pub const COGNITO_NAME_LENGTH: usize = 128;
+
+/// Length of an alarm name. Source: CloudWatch PutMetricAlarm `AlarmName` ("1 to 255").
+pub const CLOUDWATCH_ALARM_NAME_LENGTH: usize = 255;
+
+/// Length of an IoT topic rule name. Source: IoT CreateTopicRule `ruleName` ("1 to 128",
+/// letters, digits and underscores).
+pub const IOT_RULE_NAME_LENGTH: usize = 128;
+
 // ---------------------------------------------------------------------------------------
 // Names updraft composes: `<app>-<stage>-<resource>`
 // ---------------------------------------------------------------------------------------
 
-/// Longest app name, so that `<app>-<stage>-<name>` fits the name limits above.
+/// Longest app name. Each part is capped, and every composed name is checked against its
+/// service's limit as a whole (`targets::name_limits`), since the caps alone do not bound the
+/// sum (a function name of 76 characters, where Lambda allows 64).
 pub const APP_NAME_LENGTH: usize = 24;
 
 /// Longest stage name.

@@ -529,3 +529,178 @@ fn nested_stacks_pass_cfn_lint_at_1000_and_5000_functions() {
         );
     }
 }
+
+fn hostile() -> common::Fixture {
+    common::load(&common::root().join("tests/fixtures/hostile-strings/updraft.yaml"))
+}
+
+/// The value CloudFormation deploys for a property written as a plain string or as
+/// `{"Fn::Join": ["", [strings]]}`; written independently of the renderer under test.
+fn deployed(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Object(map) if map.len() == 1 => {
+            let args = map
+                .get("Fn::Join")
+                .and_then(Value::as_array)
+                .unwrap_or_else(|| panic!("not a literal: {value}"));
+            assert_eq!(args[0], "", "{value}");
+            args[1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    p.as_str()
+                        .unwrap_or_else(|| panic!("not a literal: {value}"))
+                })
+                .collect()
+        }
+        other => panic!("not a literal: {other}"),
+    }
+}
+
+fn resource_of<'a>(template: &'a Value, kind: &str) -> &'a Value {
+    template["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|r| r["Type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}"))
+}
+
+#[test]
+fn hostile_strings_pass_cfn_lint_and_keep_their_values() {
+    let fixture = hostile();
+    let compilation = common::compilation(&fixture.file, None);
+    let model = compilation.model();
+    let mut files = Vec::new();
+    let dir = temp_dir("hostile");
+    for format in [Format::Json, Format::Yaml] {
+        let bytes = compile_one(&compilation, format).expect("compiles");
+        let path = dir.join(format!(
+            "hostile.{}",
+            if format == Format::Json {
+                "json"
+            } else {
+                "yaml"
+            }
+        ));
+        std::fs::write(&path, &bytes).unwrap();
+        files.push(path);
+    }
+    let template: Value =
+        serde_json::from_slice(&compile_one(&compilation, Format::Json).unwrap()).unwrap();
+    if let Some(dump) = std::env::var_os("UPDRAFT_DUMP") {
+        std::fs::write(dump, serde_json::to_string_pretty(&template).unwrap()).unwrap();
+    }
+
+    // Every literal env value deploys as the model holds it.
+    let f = &model.functions[0];
+    let function = resource_of(&template, "AWS::Lambda::Function");
+    let env = &function["Properties"]["Environment"]["Variables"];
+    let mut checked = 0;
+    for (key, value) in &f.env {
+        let Some(expected) = value.as_literal() else {
+            continue;
+        };
+        assert_eq!(deployed(&env[key.as_str()]), expected, "env {key}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} literal env values");
+    let props = |kind: &str| resource_of(&template, kind)["Properties"].clone();
+    let table = props("AWS::DynamoDB::Table");
+    let topic = props("AWS::SNS::Topic");
+    let rule = props("AWS::IoT::TopicRule");
+    let bucket = props("AWS::S3::Bucket");
+    let subscription = props("AWS::SNS::Subscription");
+    let authorizer = props("AWS::ApiGatewayV2::Authorizer");
+    for (name, value, expected) in [
+        (
+            "description",
+            &function["Properties"]["Description"],
+            f.description.clone().expect("described"),
+        ),
+        (
+            "handler",
+            &function["Properties"]["Handler"],
+            "index.handler\"${x}".to_string(),
+        ),
+        (
+            "key",
+            &table["KeySchema"][0]["AttributeName"],
+            "pk\"} ${x} %{y}".into(),
+        ),
+        (
+            "ttl",
+            &table["TimeToLiveSpecification"]["AttributeName"],
+            "ttl\\${z}".into(),
+        ),
+        (
+            "display name",
+            &topic["DisplayName"],
+            "say \"hi\" ${oops} %{if x} ${AWS::Region}".into(),
+        ),
+        (
+            "sql",
+            &rule["TopicRulePayload"]["Sql"],
+            "SELECT * FROM 'a/${b}' WHERE c = \"%{d}\\\" AND r = '${AWS::Region}'".into(),
+        ),
+        (
+            "lifecycle prefix",
+            &bucket["LifecycleConfiguration"]["Rules"][0]["Prefix"],
+            "logs/${date}/${AWS::AccountId}/".into(),
+        ),
+        (
+            "filter value",
+            &subscription["FilterPolicy"]["k\"${x}"][0],
+            "v%{y}\\".into(),
+        ),
+        (
+            "filter pseudo parameter",
+            &subscription["FilterPolicy"]["k\"${x}"][1],
+            "${AWS::Region}".into(),
+        ),
+        (
+            "issuer",
+            &authorizer["JwtConfiguration"]["Issuer"],
+            "https://issuer.example/${AWS::Region}/".into(),
+        ),
+        (
+            "audience",
+            &authorizer["JwtConfiguration"]["Audience"][0],
+            "aud-${ApiHttpApi}".into(),
+        ),
+    ] {
+        assert_eq!(deployed(value), expected, "{name}");
+    }
+
+    // Raw `permissions` placeholders are filled in; an IAM policy variable is kept.
+    let role = resource_of(&template, "AWS::IAM::Role");
+    let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        statements.last().unwrap()["Resource"],
+        serde_json::json!([{ "Fn::Sub":
+            "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${!aws:username}/p"
+        }])
+    );
+
+    let Some(checker) = common::checker("cfn-check") else {
+        return;
+    };
+    let out = Command::new(&checker)
+        .args(&files)
+        .output()
+        .expect("run cfn-check");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "cfn-lint on the hostile strings:\n{report}"
+    );
+}

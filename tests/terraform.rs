@@ -325,16 +325,24 @@ fn hostile_strings_validate_and_keep_their_values() {
         (
             "resource \"aws_sns_topic\"",
             "display_name",
-            "say \"hi\" ${oops} %{if x}".into(),
+            "say \"hi\" ${oops} %{if x} ${AWS::Region}".into(),
         ),
         (
             "resource \"aws_iot_topic_rule\"",
             "sql",
-            "SELECT * FROM 'a/${b}' WHERE c = \"%{d}\\\"".into(),
+            "SELECT * FROM 'a/${b}' WHERE c = \"%{d}\\\" AND r = '${AWS::Region}'".into(),
         ),
-        ("  lambda_function {", "filter_prefix", "in/${p}/".into()),
+        (
+            "  lambda_function {",
+            "filter_prefix",
+            "in/${p}/${AWS::Region}/".into(),
+        ),
         ("  lambda_function {", "filter_suffix", "%{s}\"".into()),
-        ("    filter {", "prefix", "logs/${date}/".into()),
+        (
+            "    filter {",
+            "prefix",
+            "logs/${date}/${AWS::AccountId}/".into(),
+        ),
     ] {
         assert_eq!(
             read_quoted(attribute(main, after, name)),
@@ -355,11 +363,13 @@ fn hostile_strings_validate_and_keep_their_values() {
         r#"      REF_AND_TEXT    = "table=${aws_dynamodb_table.t.name};literal=$${tables.t.name}""#,
         // Raw statements keep IAM policy variables literal.
         r#"        Resource = ["arn:aws:s3:::hostile-bucket/$${aws:username}/*"]"#,
-        r#"            "s3:prefix" = ["$${aws:username}/\"%%{x}\\"]"#,
+        r#"            "s3:prefix" = ["$${aws:username}/\"%%{x}\\", "$${AWS::Region}"]"#,
+        // Placeholders filled in, an IAM policy variable kept.
+        r#"        Resource = ["arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:parameter/$${aws:username}/p"]"#,
         // A `uses` prefix inside a derived ARN.
-        r#"        Resource = ["arn:${data.aws_partition.current.partition}:s3:::hostile-strings-b-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}/data/$${q}/*"]"#,
+        r#"        Resource = ["arn:${data.aws_partition.current.partition}:s3:::hostile-strings-b-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}/data/$${q}/$${AWS::Region}/*"]"#,
         // A topic filter's key and value.
-        r#"    "k\"$${x}" = ["v%%{y}\\"]"#,
+        r#"    "k\"$${x}" = ["v%%{y}\\", "$${AWS::Region}"]"#,
     ] {
         assert!(
             main.lines().any(|l| l == line),

@@ -230,9 +230,9 @@ spec_struct! {
         pub actions: Vec<Spanned<String>>,
         /// Every action except these (discouraged: lint rule UD4006).
         pub not_actions: Vec<Spanned<String>>,
-        /// Resource ARNs the actions apply to.
+        /// Resource ARNs the actions apply to. `${aws.partition}`, `${aws.region}` and `${aws.account}` are filled in by the target; IAM policy variables such as `${aws:username}` stay as written.
         pub resources: Vec<Spanned<String>>,
-        /// Every resource except these (discouraged: lint rule UD4006).
+        /// Every resource except these (discouraged: lint rule UD4006); placeholders as in `resources`.
         pub not_resources: Vec<Spanned<String>>,
         /// An IAM condition block, as in a policy document.
         pub condition: Option<Spanned<Json>>,

@@ -47,6 +47,16 @@ pub fn log_group(model: &Model, function: &str) -> String {
     )
 }
 
+/// The name of the IoT rule of a function's `index`-th event (0-based): IoT rule names take
+/// letters, digits and underscores only.
+#[must_use]
+pub fn iot_rule_name(model: &Model, function: &str, index: usize) -> String {
+    format!("{}_{}_{}", prefix(model), function, index + 1)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
 /// A piece of an ARN: literal text, or a value the deployment fills in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ArnPart {
@@ -54,6 +64,77 @@ pub enum ArnPart {
     Partition,
     Region,
     Account,
+}
+
+/// The placeholders a raw `permissions` resource may hold, each filled in by the target
+/// (`${AWS::Region}` in CloudFormation, `data.aws_region.current.name` in Terraform).
+pub const PLACEHOLDERS: &[(&str, ArnPart)] = &[
+    ("${aws.partition}", ArnPart::Partition),
+    ("${aws.region}", ArnPart::Region),
+    ("${aws.account}", ArnPart::Account),
+];
+
+/// A `${aws.name}` in text, or a `${section.name...}` reference as env values write them
+/// (`${tables.orders.arn}`): what a user may expect to be filled in, as opposed to an IAM
+/// policy variable (`${aws:username}`, `${*}`), which is kept as written. Returns each one's
+/// byte range.
+#[must_use]
+pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("${").map(|i| i + from) {
+        let body = &text[at + 2..];
+        let len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(body.len());
+        let first = body[..len].split('.').next().unwrap_or("");
+        let section = first == "aws"
+            || [
+                "functions",
+                "gateways",
+                "tables",
+                "queues",
+                "topics",
+                "buckets",
+                "auth",
+                "secrets",
+                "app",
+            ]
+            .contains(&first);
+        if section && body[..len].contains('.') && body[len..].starts_with('}') {
+            out.push(at..at + 2 + len + 1);
+            from = at + 2 + len + 1;
+        } else {
+            from = at + 2;
+        }
+    }
+    out
+}
+
+/// A raw `permissions` resource in parts: its [`PLACEHOLDERS`] as the values they stand
+/// for, the rest literal (IAM policy variables included). `Err` names the first placeholder
+/// that is not one of them (the spec check refuses it at its line first).
+///
+/// # Errors
+/// An unknown `${name.name}` placeholder.
+pub fn raw_resource_parts(text: &str) -> Result<Vec<ArnPart>, String> {
+    let mut parts = Vec::new();
+    let mut last = 0;
+    for range in placeholder_like(text) {
+        let found = &text[range.clone()];
+        let Some((_, part)) = PLACEHOLDERS.iter().find(|(p, _)| *p == found) else {
+            return Err(found.to_string());
+        };
+        if range.start > last {
+            parts.push(ArnPart::Lit(text[last..range.start].to_string()));
+        }
+        parts.push(part.clone());
+        last = range.end;
+    }
+    if last < text.len() || parts.is_empty() {
+        parts.push(ArnPart::Lit(text[last..].to_string()));
+    }
+    Ok(parts)
 }
 
 /// The ARN of a scope, in parts, so each target writes the partition, region and account
@@ -289,7 +370,7 @@ pub fn policy_document_as<W: DocWriter>(
             w.object(statement)
         })
         .collect();
-    statements.extend(policy.raw.iter().map(|s| w.json(&raw_statement(s))));
+    statements.extend(policy.raw.iter().map(|s| raw_statement_as(s, w)));
     document(w, statements)
 }
 
@@ -413,7 +494,41 @@ pub fn scheduler_policy<W: DocWriter>(
     document(w, statements)
 }
 
-/// A spec's raw statement as IAM JSON.
+/// A spec's raw statement written by a target: as written, but for the [`PLACEHOLDERS`] of
+/// its resources, which the target fills in.
+fn raw_statement_as<W: DocWriter>(s: &crate::model::Statement, w: &W) -> W::Value {
+    let resolved = |v: &[crate::model::Setting<String>]| {
+        w.list(
+            v.iter()
+                .map(|x| match raw_resource_parts(&x.value) {
+                    Ok(parts) => w.arn(parts),
+                    Err(_) => w.text(&x.value),
+                })
+                .collect(),
+        )
+    };
+    let texts =
+        |v: &[crate::model::Setting<String>]| w.list(v.iter().map(|x| w.text(&x.value)).collect());
+    let mut out = vec![("Effect", w.text(s.effect.as_str()))];
+    if !s.actions.is_empty() {
+        out.push(("Action", texts(&s.actions)));
+    }
+    if !s.not_actions.is_empty() {
+        out.push(("NotAction", texts(&s.not_actions)));
+    }
+    if !s.resources.is_empty() {
+        out.push(("Resource", resolved(&s.resources)));
+    }
+    if !s.not_resources.is_empty() {
+        out.push(("NotResource", resolved(&s.not_resources)));
+    }
+    if let Some(c) = &s.condition {
+        out.push(("Condition", w.json(c)));
+    }
+    w.object(out)
+}
+
+/// A spec's raw statement as IAM JSON, as written.
 #[must_use]
 pub fn raw_statement(s: &crate::model::Statement) -> serde_json::Value {
     use serde_json::json;

@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cloudformation;
 pub mod global_name;
 pub mod knative;
+pub mod name_limits;
 pub mod naming;
 pub mod plan;
 pub mod registry;

@@ -1086,11 +1086,7 @@ fn event<'m>(
             ),
         ),
         Trigger::Iot { sql } => {
-            // IoT rule names take letters, digits and underscores only.
-            let name: String = format!("{}_{}_{}", aws::prefix(model), f.name, index + 1)
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
+            let name = aws::iot_rule_name(model, &f.name, index);
             (
                 Source::IotRule(IotRule {
                     name: name.clone(),

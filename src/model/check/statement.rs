@@ -3,8 +3,10 @@
 use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::model::{Setting, Statement};
+use crate::source::Span;
 use crate::spec;
 use crate::spec::read::Spanned;
+use crate::targets::aws;
 
 /// `*`, or `service:Action` where the action may hold `*` and `?` wildcards.
 fn is_action(a: &str) -> bool {
@@ -17,6 +19,18 @@ fn is_action(a: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
         })
+}
+
+/// Whether a condition holds a `${name.name}` placeholder in a key or value.
+fn json_has_placeholder(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => !aws::placeholder_like(s).is_empty(),
+        serde_json::Value::Array(items) => items.iter().any(json_has_placeholder),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| !aws::placeholder_like(k).is_empty() || json_has_placeholder(v)),
+        _ => false,
+    }
 }
 
 impl Checker {
@@ -48,6 +62,7 @@ impl Checker {
                 ok = false;
             }
         }
+        ok &= self.statement_placeholders(st);
         let setting = |v: &Vec<Spanned<String>>| {
             v.iter()
                 .map(|x| Setting::new(x.value.clone(), x.span))
@@ -62,6 +77,60 @@ impl Checker {
             condition: st.condition.as_ref().map(|c| c.value.0.clone()),
             span: s.span,
         })
+    }
+
+    /// `${aws.region}`, `${aws.account}` and `${aws.partition}` are filled in by the target
+    /// in resources; any other `${name.name}`, or one outside resources, would reach AWS as
+    /// written (an invalid ARN), so it is refused here. IAM policy variables
+    /// (`${aws:username}`) are not placeholders and stay as written.
+    fn statement_placeholders(&mut self, st: &spec::Statement) -> bool {
+        let known = aws::PLACEHOLDERS
+            .iter()
+            .map(|(p, _)| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut ok = true;
+        for resource in st.resources.iter().chain(&st.not_resources) {
+            if let Err(found) = aws::raw_resource_parts(&resource.value) {
+                self.error(
+                    Diagnostic::new(
+                        Code::InvalidStatement,
+                        format!("`{found}` is not a placeholder updraft fills in"),
+                    )
+                    .with_label(resource.span, "unknown placeholder")
+                    .with_help(format!(
+                        "resources may hold {known}; IAM policy variables are written with a colon, for example `${{aws:username}}`"
+                    )),
+                );
+                ok = false;
+            }
+        }
+        let mut elsewhere: Vec<Span> = (st.actions.iter().chain(&st.not_actions))
+            .filter(|a| !aws::placeholder_like(&a.value).is_empty())
+            .map(|a| a.span)
+            .collect();
+        if let Some(c) = &st.condition
+            && json_has_placeholder(&c.value.0)
+        {
+            elsewhere.push(c.span);
+        }
+        for span in elsewhere {
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidStatement,
+                    "placeholders are filled in only in `resources` and `not_resources`",
+                )
+                .with_label(
+                    span,
+                    "a `${name.name}` placeholder here would reach AWS as written",
+                )
+                .with_help(format!(
+                    "move the value into `resources` ({known}), or write it out"
+                )),
+            );
+            ok = false;
+        }
+        ok
     }
 
     /// Whether a statement has one list of actions and one of resources.

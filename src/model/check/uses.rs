@@ -97,7 +97,7 @@ impl Checker {
         );
     }
 
-    /// Checks a key prefix: buckets only, no leading `/`, no wildcards.
+    /// Checks a key prefix: buckets only, no leading `/`, no wildcards, no control characters.
     fn use_prefix(
         &mut self,
         target: &Spanned<String>,
@@ -119,15 +119,21 @@ impl Checker {
             );
             return None;
         }
-        if prefix.value.is_empty() || prefix.value.starts_with('/') || prefix.value.contains('*') {
+        // Control characters cannot be written in an IAM resource ARN (nor matched by S3
+        // event filters), so a prefix holding one would make an invalid policy.
+        if prefix.value.is_empty()
+            || prefix.value.starts_with('/')
+            || prefix.value.contains('*')
+            || prefix.value.chars().any(char::is_control)
+        {
             self.error(
                 Diagnostic::new(
                     Code::InvalidValue,
-                    format!("`{}` is not a key prefix", prefix.value),
+                    format!("`{}` is not a key prefix", prefix.value.escape_debug()),
                 )
                 .with_label(prefix.span, "expected a prefix such as `thumbs/`")
                 .with_help(
-                    "write the start of the object keys, without a leading `/` or wildcards",
+                    "write the start of the object keys, without a leading `/`, wildcards or control characters",
                 ),
             );
             return None;

@@ -256,7 +256,8 @@ pub(crate) struct Builder<'a> {
 impl Builder<'_> {
     /// Adds a resource; a clash of logical ids (two names that differ only in where their
     /// hyphens are) is a diagnostic, never an overwrite.
-    pub fn add(&mut self, id: String, resource: Resource) {
+    pub fn add(&mut self, id: String, mut resource: Resource) {
+        resource.properties = template::literals(resource.properties);
         if self.template.resources.contains_key(&id) {
             self.diagnostics.push(
                 Diagnostic::new(

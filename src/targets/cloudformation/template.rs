@@ -109,6 +109,58 @@ pub fn sub_literal(text: &str) -> String {
     text.replace("${", "${!")
 }
 
+/// Whether CloudFormation (and cfn-lint, E1029) would read `text` as naming a variable:
+/// `${Name}`, `${Name.Attr}` or `${AWS::Pseudo}`, the form `Fn::Sub` substitutes.
+fn names_a_variable(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        let after = &rest[at + 2..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '.')))
+            .unwrap_or(after.len());
+        if len > 0 && after[len..].starts_with('}') {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// Makes every literal string of a resource's properties safe from substitution. A string
+/// whose text reads as a `${Variable}` is written `{"Fn::Join": ["", parts]}`, cut after each
+/// `$` that opens a `${`, so that no part reads as a variable: CloudFormation joins the parts
+/// back into the text itself, and cfn-lint accepts it (a plain string is E1029; `Fn::Sub` with
+/// `${!` escapes and no variable is W1020). The one place free text (descriptions, env
+/// values, filters, SQL, prefixes, issuers) is made safe; `Fn::Sub` text is escaped when built
+/// ([`sub_literal`]) and left alone here, and object keys are never substituted.
+pub fn literals(value: Value) -> Value {
+    match value {
+        Value::String(text) if names_a_variable(&text) => {
+            let mut parts = Vec::new();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("${") {
+                parts.push(Value::String(rest[..=at].to_string()));
+                rest = &rest[at + 1..];
+            }
+            parts.push(Value::String(rest.to_string()));
+            json!({ "Fn::Join": ["", parts] })
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(literals).collect()),
+        Value::Object(map) => {
+            let intrinsic = map.len() == 1
+                && map
+                    .keys()
+                    .next()
+                    .is_some_and(|k| k == "Ref" || k == "Fn::Sub" || k == "Fn::GetAtt");
+            if intrinsic {
+                return Value::Object(map);
+            }
+            Value::Object(map.into_iter().map(|(k, v)| (k, literals(v))).collect())
+        }
+        other => other,
+    }
+}
+
 /// An ARN built from parts: a plain string when it has no pseudo parameters, else `Fn::Sub`.
 pub fn arn(parts: &[ArnPart]) -> Value {
     if let [ArnPart::Lit(text)] = parts {
@@ -206,6 +258,29 @@ pub fn references(value: &Value, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_text_that_names_a_variable_is_joined_from_safe_parts() {
+        let props = json!({
+            "Description": "see ${AWS::Region} and ${Fn.Arn}",
+            "Plain": "a ${not a var} $ {x} ${",
+            "List": ["x-${h}", 1, true],
+            "Nested": { "k${AWS::Region}": "${!x} ${AWS::NoValue}" },
+            "Arn": { "Fn::Sub": "arn:${AWS::Partition}:s3:::b" },
+            "Id": { "Ref": "Thing" },
+        });
+        assert_eq!(
+            literals(props),
+            json!({
+                "Description": { "Fn::Join": ["", ["see $", "{AWS::Region} and $", "{Fn.Arn}"]] },
+                "Plain": "a ${not a var} $ {x} ${",
+                "List": [{ "Fn::Join": ["", ["x-$", "{h}"]] }, 1, true],
+                "Nested": { "k${AWS::Region}": { "Fn::Join": ["", ["$", "{!x} $", "{AWS::NoValue}"]] } },
+                "Arn": { "Fn::Sub": "arn:${AWS::Partition}:s3:::b" },
+                "Id": { "Ref": "Thing" },
+            })
+        );
+    }
 
     #[test]
     fn arns_escape_literal_template_markers() {
