@@ -454,7 +454,9 @@ def run_probe(event):
     table = load_table(fn)
     tag = event.get("tag") or uuid.uuid4().hex
     rows = []
-    for expect, why, action, kind, name, extra in plan(table, inv):
+    planned = plan(table, inv)
+    start, end = event.get("slice") or [0, len(planned)]
+    for expect, why, action, kind, name, extra in planned[start:end]:
         row = {"expect": expect, "why": why, "action": action, "resource": name, "kind": kind}
         if extra.get("prefix"):
             row["resource"] = name + "/" + extra["prefix"]
@@ -488,7 +490,7 @@ def run_probe(event):
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(8) as ex:
         results = list(ex.map(perform, rows))
-    return {"function": fn, "version": VERSION, "results": results}
+    return {"function": fn, "version": VERSION, "results": results, "total": len(planned)}
 
 
 def handler(event, context=None):
