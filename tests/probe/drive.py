@@ -453,7 +453,9 @@ def inventory(aws, artifact_bucket):
             continue
         inv["queues"][name] = {"arn": arn, "url": url}
     for t in aws("sns").list_topics().get("Topics", []):
-        inv["topics"][t["TopicArn"].split(":")[-1]] = {"arn": t["TopicArn"]}
+        pol = aws("sns").get_topic_attributes(TopicArn=t["TopicArn"])["Attributes"].get("Policy", "")
+        inv["topics"][t["TopicArn"].split(":")[-1]] = {"arn": t["TopicArn"],
+                                                       "default_policy": "__default_statement_ID" in pol}
     for b in aws("s3").list_buckets().get("Buckets", []):
         if b["Name"] != artifact_bucket:
             public = False
@@ -500,6 +502,59 @@ def invoke(aws, fn, payload, kind="RequestResponse"):
     return r.get("FunctionError"), body
 
 
+def classify(results, inv):
+    """Results the local AWS cannot decide become `unsupported`, each with its gap."""
+    for r in results:
+        if r["outcome"] == "unperformed" and r["action"].startswith("logs:") and r["kind"] == "log_group":
+            r["outcome"] = "unsupported"
+            gap("a function's own CloudWatch Logs calls never return in the local AWS while it runs "
+                "(the group is held by the invocation): granted logs:CreateLogStream/PutLogEvents "
+                "not performed by the probe (the platform's own log lines prove delivery)")
+        if r["expect"] == "allow" and r["outcome"] == "denied" and "on resource: *" in r["message"]:
+            r["outcome"] = "unsupported"
+            gap("the local AWS authorizes %s against resource `*`, not the named resource's ARN: "
+                "a grant scoped to the resource is refused (granted %s not provable)"
+                % (r["action"], r["action"]))
+        if (r["expect"] == "deny" and r["outcome"] == "ok" and r["kind"] == "topic"
+                and inv["topics"].get(r["resource"], {}).get("default_policy")):
+            r["outcome"] = "unsupported"
+            gap("the local AWS's default topic policy (Principal *, AWS:SourceOwner = the account) "
+                "lets every role of the account call %s: it sets AWS:SourceOwner for IAM callers, "
+                "AWS does not (neighbour %s not provable)" % (r["action"], r["action"]))
+        if r["outcome"] == "error" and r["code"] in ("400", "404", "501") and not r["message"]:
+            r["outcome"] = "unsupported"
+            gap("%s is not emulated (the call answers %s): granted %s not provable"
+                % (r["action"].split(":")[0], r["code"], r["action"]))
+    return results
+
+
+def probe_function(aws, fn, inv):
+    """Every result of the probe of `fn`, or None after a finding."""
+    # a warm worker, its SDK loaded and clients made: cold starts eat short timeouts
+    for _ in range(3):
+        err, body = invoke(aws, fn, {"probe": True, "dry": True, "inventory": inv, "slice": [0, 1000]})
+        if not err:
+            break
+    # a few operations per invocation, so that the probe fits the function's own timeout
+    # on a loaded machine
+    results, start, total, step_size = [], 0, None, 5
+    while total is None or start < total:
+        for _ in range(3):
+            err, body = invoke(aws, fn, {"probe": True, "inventory": inv, "tag": uuid.uuid4().hex[:10],
+                                         "slice": [start, start + step_size]})
+            if not (err and b"timed out" in body):
+                break
+            gap("a probe invocation timed out under load (function timeout as compiled) and was run again")
+        if err:
+            finding("probe of %s failed: %s" % (fn, body[:600].decode(errors="replace")))
+            return None
+        part = json.loads(body)
+        total = part["total"]
+        results += part["results"]
+        start += step_size
+    return classify(results, inv)
+
+
 def probe_all(aws, inv, tables):
     def one(spec_fn):
         t = tables[spec_fn]
@@ -507,36 +562,12 @@ def probe_all(aws, inv, tables):
         if fn not in inv["functions"]:
             finding("function %s (%s) is not deployed" % (spec_fn, fn))
             return
-        invoke(aws, fn, {"version?": True})  # a warm worker: cold starts eat short timeouts
-        # a few operations per invocation, so that the probe fits the function's own timeout
-        # on a loaded machine (the Node shim starts a Python per invocation)
-        results, start, total, step_size = [], 0, None, 6
-        while total is None or start < total:
-            for _ in range(3):
-                err, body = invoke(aws, fn, {"probe": True, "inventory": inv, "tag": uuid.uuid4().hex[:10],
-                                             "slice": [start, start + step_size]})
-                if not (err and b"timed out" in body):
-                    break
-                gap("a probe invocation timed out under load (function timeout as compiled) and was run again")
-            if err:
-                finding("probe of %s failed: %s" % (fn, body[:600].decode(errors="replace")))
-                return
-            part = json.loads(body)
-            total = part["total"]
-            results += part["results"]
-            start += step_size
+        results = probe_function(aws, fn, inv)
+        if results is None:
+            return
         res = {"results": results}
         with _lock:
             for r in res["results"]:
-                if r["outcome"] == "unperformed" and r["action"].startswith("logs:") and r["kind"] == "log_group":
-                    r["outcome"] = "unsupported"
-                    gap("a function's own CloudWatch Logs calls never return in the local AWS while it runs "
-                        "(the group is held by the invocation): granted logs:CreateLogStream/PutLogEvents "
-                        "not performed by the probe (the platform's own log lines prove delivery)")
-                if r["outcome"] == "error" and r["code"] in ("400", "404", "501") and not r["message"]:
-                    r["outcome"] = "unsupported"
-                    gap("%s is not emulated (the call answers %s): granted %s not provable"
-                        % (r["action"].split(":")[0], r["code"], r["action"]))
                 r["function"] = spec_fn
                 report["probes"].append(r)
         return res
@@ -1115,11 +1146,9 @@ def main():
             finding("update: new code not running in %s after the update (code keys %s before, %s after: "
                     "the engine sees no change when the key does not change)" % (", ".join(stale), keys1, keys2))
         if upd["function_added"]:
-            err, body = invoke(aws, added_fn, {"probe": True, "inventory": inv2, "tag": "added"})
-            if err:
-                finding("probe of the added function failed: %s" % body[:400])
-            else:
-                for r in json.loads(body)["results"]:
+            added = probe_function(aws, added_fn, inv2)
+            if added is not None:
+                for r in added:
                     r["function"] = "probe-added"
                     report["probes"].append(r)
         else:

@@ -1,26 +1,46 @@
 // The probe for Node.js runtimes: a shim around probe.py (this machine has no AWS SDK for
 // JavaScript), so both runtimes perform exactly the same operations. The suite writes the path
-// of a Python with boto3 into probe-python.txt beside this file; the event goes to
-// `probe.py --stdin` and its answer comes back; the probe's log lines are forwarded.
+// of a Python with boto3 into probe-python.txt beside this file. One `probe.py --serve` process
+// lives as long as the worker (as the SDK would, its clients stay warm): one JSON event per
+// line in, one JSON answer per line out; its log lines are forwarded to the function's log.
 "use strict";
-const { spawnSync } = require("child_process");
+const { spawn } = require("child_process");
 const fs = require("fs");
 const path = require("path");
+const readline = require("readline");
 
 const root = __dirname;
 const python = fs.readFileSync(path.join(root, "probe-python.txt"), "utf8").trim();
+let child = null;
+let waiting = [];
 
-exports.handler = async (event) => {
-  const run = spawnSync(python, [path.join(root, "probe.py"), "--stdin"], {
-    input: JSON.stringify(event),
+function server() {
+  if (child) return child;
+  child = spawn(python, [path.join(root, "probe.py"), "--serve"], {
     env: process.env,
-    maxBuffer: 16 * 1024 * 1024,
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  const err = (run.stderr || "").toString();
-  if (err) console.log(err.trimEnd());
-  const out = (run.stdout || "").toString().trim();
-  if (run.status !== 0) {
-    throw new Error(out || err || `probe.py exited with ${run.status}`);
-  }
-  return JSON.parse(out);
-};
+  readline.createInterface({ input: child.stdout }).on("line", (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+  });
+  readline.createInterface({ input: child.stderr }).on("line", (line) => console.log(line));
+  child.on("exit", (code) => {
+    child = null;
+    for (const w of waiting.splice(0)) w(JSON.stringify({ fatal: `probe.py exited with ${code}` }));
+  });
+  return child;
+}
+
+exports.handler = (event) =>
+  new Promise((resolve, reject) => {
+    const p = server();
+    waiting.push((line) => {
+      const answer = JSON.parse(line);
+      for (const l of answer.logs || []) console.log(l);
+      if (answer.fatal) reject(new Error(answer.fatal));
+      else if (answer.error) reject(new Error(answer.error.errorMessage));
+      else resolve(answer.ok);
+    });
+    p.stdin.write(JSON.stringify(event) + "\n");
+  });

@@ -14,7 +14,7 @@ runs it under (AWS_LAMBDA_FUNCTION_NAME).
   makes it raise, so the suite can follow the event to its dead letter.
 
 Also runnable as a `provided.*` bootstrap (`python3 probe.py --runtime-api`) and as a filter
-(`python3 probe.py --stdin`, used by the Node shim): both call the same `handler`.
+(`python3 probe.py --serve`, kept by the Node shim; `--stdin` for one event): both call the same `handler`.
 """
 
 import fnmatch
@@ -35,8 +35,14 @@ DENIED_CODES = {
 }
 
 
+_log_buffer = None  # --serve: log lines travel with the answer, so they land in this invocation's log
+
+
 def log(*parts):
-    print(*parts, file=sys.stderr, flush=True)
+    if _log_buffer is not None:
+        _log_buffer.append(" ".join(str(p) for p in parts))
+    else:
+        print(*parts, file=sys.stderr, flush=True)
 
 
 def function_name():
@@ -475,6 +481,9 @@ def run_probe(event):
             call = op_call(action, kind, name, extra, inv, tag)
         rows.append((row, call))
 
+    if event.get("dry"):  # warm-up: modules imported and clients made, nothing performed
+        return {"function": fn, "version": VERSION, "results": [], "total": len(planned)}
+
     def perform(item):
         row, call = item
         if os.environ.get("PROBE_TRACE"):
@@ -533,6 +542,16 @@ def runtime_api_loop():
 if __name__ == "__main__":
     if "--runtime-api" in sys.argv:
         runtime_api_loop()
+    elif "--serve" in sys.argv:  # the Node shim: one JSON event per line, one answer per line
+        for line in sys.stdin:
+            _log_buffer = []
+            try:
+                answer = {"ok": handler(json.loads(line))}
+            except Exception as e:
+                answer = {"error": {"errorMessage": str(e), "errorType": type(e).__name__}}
+            answer["logs"], _log_buffer = _log_buffer, None
+            sys.stdout.write(json.dumps(answer) + "\n")
+            sys.stdout.flush()
     else:  # --stdin: one event on stdin, the answer on stdout; a failure exits 1
         ev = json.loads(sys.stdin.read() or "{}")
         try:
