@@ -1188,7 +1188,7 @@ def main():
             td["status"] = "destroyed" if p.returncode == 0 else "failed"
             if p.returncode != 0:
                 finding("terraform destroy failed: " + (p.stderr or p.stdout)[-2000:])
-            expect_left = set(retained)
+            expect_left = {tuple(addr.split(".", 1)) for addr in retained}
         deployed = False
         left = leftovers(aws, bucket, secrets)
         td["left"] = sorted("%s %s" % kn for kn in left)
