@@ -271,6 +271,10 @@ fn judge(report: &Value) -> Verdict {
         match (s(p, "expect"), s(p, "outcome")) {
             (_, "unsupported") => {}
             ("allow", "unperformed") => v.notes.push(format!("not performed: {what}")),
+            ("allow", "unreachable") | ("deny", "unreachable") => {
+                v.failures
+                    .push(format!("not proven, the service was unreachable: {what}"));
+            }
             ("allow", "denied") => {
                 v.granted_total += 1;
                 v.failures.push(format!("granted but denied: {what}"));

@@ -220,7 +220,10 @@ def probe_zip(tables, handlers, version, python):
         if not handler or not runtime:
             continue
         if runtime.startswith("provided"):
-            files["bootstrap"] = ('#!/bin/sh\nexec "%s" "$(dirname "$0")/probe.py" --runtime-api\n' % python).encode()
+            # the local AWS gives provided.* runtimes no AWS_ENDPOINT_URL when it was started without
+            # one (Python and Node workers get it): name it, or the SDK would call the real AWS
+            files["bootstrap"] = ('#!/bin/sh\n: "${AWS_ENDPOINT_URL:=%s}"\nexport AWS_ENDPOINT_URL\n'
+                                  'exec "%s" "$(dirname "$0")/probe.py" --runtime-api\n' % (ENDPOINT[0], python)).encode()
             continue
         module, _, name = handler.rpartition(".")
         if runtime.startswith("python"):
@@ -250,6 +253,7 @@ def probe_zip(tables, handlers, version, python):
 
 
 IMAGE_KEY = "probe/image-functions.zip"
+ENDPOINT = ["https://127.0.0.1:4566"]
 
 
 def prepare_cfn(out, aws, bucket):
@@ -510,6 +514,15 @@ def classify(results, inv):
             gap("a function's own CloudWatch Logs calls never return in the local AWS while it runs "
                 "(the group is held by the invocation): granted logs:CreateLogStream/PutLogEvents "
                 "not performed by the probe (the platform's own log lines prove delivery)")
+        if r["outcome"] == "error" and r["code"] in ("EndpointConnectionError", "ConnectTimeoutError",
+                                                     "ReadTimeoutError", "ConnectionClosedError"):
+            r["outcome"] = "unreachable"
+        if (r["expect"] == "allow" and r["outcome"] == "denied" and r["action"] in (
+                "dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords")):
+            r["outcome"] = "unsupported"
+            gap("the local AWS authorizes DynamoDB Streams calls against resource `*` (it reads a "
+                "table name only from TableName/RequestItems): the grant on table/NAME/stream/* is "
+                "refused (granted %s not provable)" % r["action"])
         if r["expect"] == "allow" and r["outcome"] == "denied" and "on resource: *" in r["message"]:
             r["outcome"] = "unsupported"
             gap("the local AWS authorizes %s against resource `*`, not the named resource's ARN: "
@@ -889,6 +902,10 @@ def dead_letters(aws, spec, tables, inv):
             qn = "probe-dlq-listener-" + uuid.uuid4().hex[:6]
             listen = aws("sqs").create_queue(QueueName=qn)["QueueUrl"]
             qarn = aws("sqs").get_queue_attributes(QueueUrl=listen, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            aws("sqs").set_queue_attributes(QueueUrl=listen, Attributes={"Policy": json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+                    "Resource": qarn, "Condition": {"ArnEquals": {"aws:SourceArn": inv["topics"][tname]["arn"]}}}]})})
             aws("sns").subscribe(TopicArn=inv["topics"][tname]["arn"], Protocol="sqs", Endpoint=qarn,
                                  Attributes={"RawMessageDelivery": "true"})
         else:
@@ -1013,6 +1030,7 @@ def main():
     ap.add_argument("--python", default=sys.executable)
     args = ap.parse_args()
 
+    ENDPOINT[0] = args.endpoint
     aws = Aws(args.account, args.endpoint, args.ca)
     work = args.work
     shutil.rmtree(work, ignore_errors=True)
