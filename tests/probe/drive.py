@@ -1209,7 +1209,6 @@ def main():
             if p.returncode != 0:
                 finding("terraform destroy failed: " + (p.stderr or p.stdout)[-2000:])
             expect_left = {tuple(addr.split(".", 1)) for addr in retained}
-        deployed = False
         left = leftovers(aws, bucket, secrets)
         td["left"] = sorted("%s %s" % kn for kn in left)
         td["retained_by_spec"] = sorted("%s %s" % kn for kn in expect_left)
@@ -1229,6 +1228,7 @@ def main():
             finding("tear-down: %d retained resource(s) left, the output retains %d" % (td["retained_left"], len(expect_left)))
         step("teardown", t)
         purge(aws, left, bucket)
+        deployed = False
     except SystemExit:
         pass
     except Exception as e:
