@@ -303,7 +303,7 @@ fn route_table(model: &Model) -> BTreeMap<RouteKey, RouteTarget> {
             } = &e.trigger
             {
                 out.insert(
-                    (gateway.clone(), method.clone(), path.clone()),
+                    (gateway.clone(), method.to_string(), path.clone()),
                     (f.name.clone(), auth.clone(), e.span),
                 );
             }

@@ -163,7 +163,7 @@ pub fn estimate(model: &Model, traffic: &Traffic) -> Estimate {
                         method,
                         path,
                         ..
-                    } => traffic.route(gateway, method, path),
+                    } => traffic.route(gateway, method.as_str(), path),
                     _ => None,
                 })
                 .sum()

@@ -131,7 +131,7 @@ impl Graph {
                 };
                 let detail = match &event.trigger {
                     Trigger::Http { method, path, .. } => {
-                        Some(crate::model::route_key(method, path))
+                        Some(crate::model::route_key(*method, path))
                     }
                     Trigger::Bucket { on, prefix, .. } => Some(match prefix {
                         Some(p) => format!("{on} {p}"),

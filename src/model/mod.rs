@@ -405,7 +405,7 @@ pub struct Event {
 pub enum Trigger {
     Http {
         gateway: String,
-        method: String,
+        method: Method,
         path: String,
         /// `None`: public.
         auth: Option<String>,
@@ -440,9 +440,67 @@ pub enum Trigger {
 /// keeps it as method `ANY` and this path; [`route_key`] and [`route_arn_part`] write it.
 pub const DEFAULT_ROUTE: &str = "$default";
 
+/// An HTTP API route's method; `ANY` matches every method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Method {
+    Any,
+    Delete,
+    Get,
+    Head,
+    Options,
+    Patch,
+    Post,
+    Put,
+}
+
+impl Method {
+    pub const ALL: [Method; 8] = [
+        Method::Any,
+        Method::Delete,
+        Method::Get,
+        Method::Head,
+        Method::Options,
+        Method::Patch,
+        Method::Post,
+        Method::Put,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Any => "ANY",
+            Method::Delete => "DELETE",
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+            Method::Patch => "PATCH",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+        }
+    }
+
+    /// The method spelled exactly as HTTP APIs take it (upper case).
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// Whether the method only reads (GET, HEAD, OPTIONS).
+    #[must_use]
+    pub fn is_safe(self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Options)
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A route as API Gateway keys it: `METHOD /path`, or `$default`.
 #[must_use]
-pub fn route_key(method: &str, path: &str) -> String {
+pub fn route_key(method: Method, path: &str) -> String {
     if path == DEFAULT_ROUTE {
         path.to_string()
     } else {
@@ -453,10 +511,10 @@ pub fn route_key(method: &str, path: &str) -> String {
 /// The route's part of the execute-api ARN a permission names (after `<api>/<stage>/`):
 /// `GET/path`, `*/path` for `ANY`, or `$default`.
 #[must_use]
-pub fn route_arn_part(method: &str, path: &str) -> String {
+pub fn route_arn_part(method: Method, path: &str) -> String {
     if path == DEFAULT_ROUTE {
         path.to_string()
-    } else if method == "ANY" {
+    } else if method == Method::Any {
         format!("*{path}")
     } else {
         format!("{method}{path}")

@@ -259,7 +259,7 @@ pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
             else {
                 continue;
             };
-            if matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+            if method.is_safe() {
                 continue;
             }
             let explicit = cx
@@ -275,7 +275,7 @@ pub fn write_route_without_auth(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 me(f),
                 Diagnostic::new(
                     Code::WriteRouteWithoutAuth,
-                    format!("`{}` on gateway `{gateway}` (function `{}`) changes data and anyone can call it", crate::model::route_key(method, path), f.name),
+                    format!("`{}` on gateway `{gateway}` (function `{}`) changes data and anyone can call it", crate::model::route_key(*method, path), f.name),
                 )
                 .with_label(event.span, if explicit { "marked `public: true`" } else { "no auth on this route or its gateway" })
                 .with_help(help),

@@ -14,7 +14,8 @@ use crate::diag::{Code as DiagCode, Diagnostic};
 use crate::limits;
 use crate::model::{
     AlarmMetric, Architecture, AuthKind, Billing, BucketChange, CodeSource, Cors, Function, Index,
-    KeyType, Kind, Model, Projection, Ref, SecretStore, StartingPosition, StreamView, Trigger,
+    KeyType, Kind, Method, Model, Projection, Ref, SecretStore, StartingPosition, StreamView,
+    Trigger,
 };
 use crate::source::Span;
 use crate::targets::aws::{self, ArnPart};
@@ -736,10 +737,10 @@ fn api_cors<'m>(model: &Model, gateway: &str, cors: &'m Cors) -> ApiCors<'m> {
             .filter_map(|e| match &e.trigger {
                 Trigger::Http {
                     gateway: g, method, ..
-                } if g == gateway => Some(if method == "ANY" {
+                } if g == gateway => Some(if *method == Method::Any {
                     "*".to_string()
                 } else {
-                    method.clone()
+                    method.to_string()
                 }),
                 _ => None,
             })
@@ -940,11 +941,11 @@ fn event<'m>(
                     * 1000,
             });
             // The permission names the exact route: `<api>/<stage>/<METHOD>/<path>`.
-            let route_path = crate::model::route_arn_part(method, path);
+            let route_path = crate::model::route_arn_part(*method, path);
             (
                 Source::Route(Route {
                     gateway,
-                    route_key: crate::model::route_key(method, path),
+                    route_key: crate::model::route_key(*method, path),
                     auth: auth.as_deref(),
                     authorization_type: if auth.is_some() { "JWT" } else { "NONE" },
                     integration,

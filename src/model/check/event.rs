@@ -110,7 +110,7 @@ impl Checker {
             .map(|seg| if seg.starts_with('{') { "{}" } else { seg })
             .collect::<Vec<_>>()
             .join("/");
-        let key = (gateway.clone(), method.clone(), shape);
+        let key = (gateway.clone(), method, shape);
         if let Some(first) = routes.get(&key) {
             let first = *first;
             self.error(

@@ -2,10 +2,9 @@
 //! CORS is also checked here for buckets.
 
 use super::Checker;
-use super::route::HTTP_METHODS;
 use crate::diag::{Code, Diagnostic};
 use crate::limits::{self, thousands};
-use crate::model::{Cors, Gateway, Kind};
+use crate::model::{Cors, Gateway, Kind, Method};
 use crate::spec;
 use crate::spec::read::Spanned;
 
@@ -48,7 +47,7 @@ impl Checker {
     /// A CORS method in upper case: an HTTP method other than `ANY`, or `*`.
     fn cors_method(&mut self, m: &Spanned<String>) -> Option<String> {
         let upper = m.value.to_ascii_uppercase();
-        if upper == "*" || HTTP_METHODS.contains(&upper.as_str()) && upper != "ANY" {
+        if upper == "*" || Method::parse(&upper).is_some_and(|m| m != Method::Any) {
             return Some(upper);
         }
         self.error(

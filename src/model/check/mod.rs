@@ -42,7 +42,7 @@ use crate::spec::read::Spanned;
 use crate::spec::{self, AuthKind, Spec};
 
 /// The routes declared so far, by (gateway, method, path shape), with where each was declared.
-type Routes = BTreeMap<(String, String, String), Span>;
+type Routes = BTreeMap<(String, crate::model::Method, String), Span>;
 
 struct Checker {
     diagnostics: Vec<Diagnostic>,

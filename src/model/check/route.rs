@@ -5,12 +5,8 @@ use std::collections::BTreeSet;
 
 use super::Checker;
 use crate::diag::{Code, Diagnostic, suggest};
-use crate::model::DEFAULT_ROUTE;
+use crate::model::{DEFAULT_ROUTE, Method};
 use crate::spec::read::Spanned;
-
-pub(super) const HTTP_METHODS: &[&str] = &[
-    "ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT",
-];
 
 /// Why `path` (after its leading `/`) is not a route path, if it is not.
 fn path_problem(path: &str) -> Option<String> {
@@ -54,25 +50,28 @@ fn path_problem(path: &str) -> Option<String> {
 }
 
 /// Why `text` is not `METHOD /path`, if it is not; else the method and the path.
-fn parse(text: &str) -> Result<(&str, &str), String> {
+fn parse(text: &str) -> Result<(Method, &str), String> {
     if text == DEFAULT_ROUTE {
-        return Ok(("ANY", DEFAULT_ROUTE));
+        return Ok((Method::Any, DEFAULT_ROUTE));
     }
     let Some((method, path)) = text.split_once(' ') else {
         return Err("a method and a path are separated by a space".into());
     };
     let method = method.trim();
     let path = path.trim();
-    if !HTTP_METHODS.contains(&method) {
+    let Some(method) = Method::parse(method) else {
         return Err(
-            match suggest(&method.to_ascii_uppercase(), HTTP_METHODS.iter().copied()) {
+            match suggest(
+                &method.to_ascii_uppercase(),
+                Method::ALL.iter().map(|m| m.as_str()),
+            ) {
                 Some(m) if m != method => {
                     format!("`{method}` is not a method (did you mean `{m}`?)")
                 }
                 _ => format!("`{method}` is not a method"),
             },
         );
-    }
+    };
     if !path.starts_with('/') {
         return Err("the path must start with `/`".into());
     }
@@ -83,10 +82,10 @@ fn parse(text: &str) -> Result<(&str, &str), String> {
 }
 
 impl Checker {
-    pub(super) fn route(&mut self, route: &Spanned<String>) -> Option<(String, String)> {
+    pub(super) fn route(&mut self, route: &Spanned<String>) -> Option<(Method, String)> {
         let text = route.value.trim();
         match parse(text) {
-            Ok((method, path)) => Some((method.to_string(), path.to_string())),
+            Ok((method, path)) => Some((method, path.to_string())),
             Err(why) => {
                 self.error(
                     Diagnostic::new(

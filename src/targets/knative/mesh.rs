@@ -25,7 +25,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
     let mut objects = Vec::new();
     for f in &b.model.functions {
         // Auth → the function's (method, path) routes that require it.
-        let mut guarded: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+        let mut guarded: BTreeMap<&str, Vec<(crate::model::Method, &str)>> = BTreeMap::new();
         for e in &f.events {
             if let Trigger::Http {
                 method,
@@ -34,7 +34,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
                 ..
             } = &e.trigger
             {
-                guarded.entry(auth).or_default().push((method, path));
+                guarded.entry(auth).or_default().push((*method, path));
             }
         }
         if guarded.is_empty() {
@@ -55,8 +55,8 @@ pub(super) fn lower(b: &mut Builder<'_>) {
             jwt_rules.push(rule);
             for (method, path) in routes {
                 let mut operation = json!({ "paths": [istio_path(path)] });
-                if *method != "ANY" {
-                    operation["methods"] = json!([method]);
+                if *method != crate::model::Method::Any {
+                    operation["methods"] = json!([method.as_str()]);
                 }
                 rules.push(json!({
                     "from": [ { "source": { "notRequestPrincipals": [format!("{issuer}/*")] } } ],

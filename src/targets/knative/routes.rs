@@ -78,8 +78,8 @@ fn matches(g: &Gateway, f: &Function, enforced: bool) -> Vec<Value> {
         }
         let (kind, value) = path_match(path);
         let mut m = json!({ "path": { "type": kind, "value": value } });
-        if method != "ANY" {
-            m["method"] = json!(method);
+        if *method != crate::model::Method::Any {
+            m["method"] = json!(method.as_str());
         }
         out.push(m);
     }

@@ -276,7 +276,7 @@ fn routes(b: &Builder<'_>, f: &Function) -> (Vec<Value>, bool) {
             continue;
         };
         routes
-            .push(json!({ "gateway": gateway, "route": crate::model::route_key(method, path), "auth": auth }));
+            .push(json!({ "gateway": gateway, "route": crate::model::route_key(*method, path), "auth": auth }));
         let policies = b
             .model
             .gateway(gateway)
