@@ -9,21 +9,9 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use clap::Parser;
-use updraft::cli::{Cli, ExitStatus, run};
+use updraft::cli::ExitStatus;
 
-fn updraft(args: &[&str]) -> (ExitStatus, String, String) {
-    let mut argv = vec!["updraft", "--color", "never"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let status = run(&cli, &mut out, &mut err);
-    (
-        status,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
+use common::updraft;
 
 /// check-jsonschema from the conformance kit's virtualenv, or `None` with a SKIP (a failure
 /// with UPDRAFT_REQUIRE_CONFORMANCE, as in CI).

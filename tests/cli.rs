@@ -6,20 +6,9 @@ mod common;
 use std::process::Command;
 
 use clap::{CommandFactory, Parser};
-use updraft::cli::{Cli, ExitStatus, run};
+use updraft::cli::{Cli, ExitStatus};
 
-fn updraft(args: &[&str]) -> (ExitStatus, String, String) {
-    let mut argv = vec!["updraft", "--color", "never"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let status = run(&cli, &mut out, &mut err);
-    (
-        status,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
+use common::updraft;
 
 fn example(name: &str) -> String {
     common::root()

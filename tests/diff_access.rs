@@ -7,21 +7,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clap::Parser;
-use updraft::cli::{Cli, ExitStatus, run};
+use updraft::cli::ExitStatus;
 
-fn updraft(args: &[&str]) -> (ExitStatus, String, String) {
-    let mut argv = vec!["updraft", "--color", "never"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let status = run(&cli, &mut out, &mut err);
-    (
-        status,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
+use common::updraft;
 
 fn case(name: &str) -> (String, String) {
     let dir = Path::new("tests/fixtures/diff-access").join(name);

@@ -10,16 +10,7 @@ use crate::source::Span;
 use crate::syntax::{Node, NodeKind};
 
 /// Every kind, with its spec section.
-pub const KINDS: [Kind; 8] = [
-    Kind::Function,
-    Kind::Gateway,
-    Kind::Table,
-    Kind::Queue,
-    Kind::Topic,
-    Kind::Bucket,
-    Kind::Auth,
-    Kind::Secret,
-];
+pub const KINDS: [Kind; 8] = Kind::ALL;
 
 /// A name as written somewhere: its kind (when known) and the span of exactly the name.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -46,6 +46,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order help texts and sections list them.
+    pub const ALL: [Kind; 8] = [
+        Kind::Function,
+        Kind::Gateway,
+        Kind::Table,
+        Kind::Queue,
+        Kind::Topic,
+        Kind::Bucket,
+        Kind::Auth,
+        Kind::Secret,
+    ];
+
     /// The singular noun used in messages: "table `orders`".
     #[must_use]
     pub fn noun(self) -> &'static str {
@@ -720,16 +732,7 @@ pub struct Misspelt {
 #[must_use]
 pub fn misspelt_sections(node: &crate::syntax::Node) -> Vec<Misspelt> {
     use crate::syntax::NodeKind;
-    const KINDS: [Kind; 8] = [
-        Kind::Function,
-        Kind::Gateway,
-        Kind::Table,
-        Kind::Queue,
-        Kind::Topic,
-        Kind::Bucket,
-        Kind::Auth,
-        Kind::Secret,
-    ];
+    const KINDS: [Kind; 8] = Kind::ALL;
     let NodeKind::Map(entries) = &node.kind else {
         return Vec::new();
     };

@@ -149,3 +149,18 @@ pub fn compilation(file: &SourceFile, stage: Option<&str>) -> updraft::Compilati
         )
     })
 }
+
+/// Runs the CLI in-process, as a user types it (with `--color never`): status, stdout, stderr.
+pub fn updraft(args: &[&str]) -> (updraft::cli::ExitStatus, String, String) {
+    use clap::Parser as _;
+    let mut argv = vec!["updraft", "--color", "never"];
+    argv.extend_from_slice(args);
+    let cli = updraft::cli::Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let status = updraft::cli::run(&cli, &mut out, &mut err);
+    (
+        status,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}

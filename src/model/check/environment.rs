@@ -13,16 +13,7 @@ use crate::spec::read::{Map, Spanned};
 use crate::spec::{self, AuthKind};
 
 /// The sections a reference may name, in the order help texts list them.
-const SECTIONS: [Kind; 8] = [
-    Kind::Function,
-    Kind::Gateway,
-    Kind::Table,
-    Kind::Queue,
-    Kind::Topic,
-    Kind::Bucket,
-    Kind::Auth,
-    Kind::Secret,
-];
+const SECTIONS: [Kind; 8] = Kind::ALL;
 
 /// Why `key` cannot name an environment variable, as a whole diagnostic: Lambda's pattern
 /// ([`limits::LAMBDA_ENV_NAME_PATTERN`]) and its reserved names.
