@@ -196,6 +196,7 @@ fn run_case(env: &LocalAws, case: &Case, account: &str, logs: &Path) -> Result<V
         .map_err(|e| format!("{}: {e}", env.python.display()))?;
     let log = logs.join(format!("{}.log", case.name().replace(['/', '@'], "-")));
     std::fs::write(&log, &out.stderr).ok();
+    std::fs::write(log.with_extension("json"), &out.stdout).ok();
     let _ = std::fs::remove_dir_all(&work);
     serde_json::from_slice(&out.stdout).map_err(|e| {
         format!(
@@ -341,9 +342,10 @@ fn judge(report: &Value) -> Verdict {
     }
     for c in arr(&report["update"], "removed_or_replaced") {
         v.failures.push(format!(
-            "update removed or replaced {} ({})",
+            "update removed or replaced {} ({}, replacement {})",
             s(c, "resource"),
-            s(c, "action")
+            s(c, "action"),
+            s(c, "replacement")
         ));
     }
     v
