@@ -198,7 +198,9 @@ def tf_code_refs(out):
             k = re.sub(r"\$\{var\.(\w+)\}", lambda m: vs.get(m.group(1)) or "", key.group(1))
             refs.append((name, "zip", k, rt and rt.group(1), hd and hd.group(1)))
         elif fname:
-            refs.append((name, "file", fname.group(1), rt and rt.group(1), hd and hd.group(1)))
+            # `${path.module}/packages/<file>`: the module's folder is `out`
+            path = re.sub(r"^\$\{path\.module\}/", "", fname.group(1))
+            refs.append((name, "file", path, rt and rt.group(1), hd and hd.group(1)))
         else:
             refs.append((name, "unknown", None, None, None))
     return refs
@@ -1004,6 +1006,26 @@ def purge(aws, left, artifact_bucket):
 
 # ------------------------------------------------------------------ the case
 
+def change_code(src, spec):
+    """Change every zip function's code in the copied app (one file added to each code folder),
+    so that compile names new packages and the engines see new code. Returns the folders changed."""
+    folders = set()
+    for name, f in spec["functions"].items():
+        f = f or {}
+        if f.get("image"):
+            continue
+        code = f.get("code") or "."
+        path = os.path.normpath(os.path.join(src, code))
+        if os.path.isdir(path):
+            folders.add(path)
+        else:
+            finding("update: function %s's code %r is not a folder the harness can change" % (name, code))
+    for path in sorted(folders):
+        with open(os.path.join(path, "probe-update.txt"), "w") as f:
+            f.write("changed by the deployment suite's update step\n")
+    return sorted(os.path.relpath(p, src) for p in folders)
+
+
 def update_spec(spec):
     """The spec with one function added: a copy of the first function's code settings, no
     events, no uses."""
@@ -1100,10 +1122,11 @@ def main():
         spec2 = update_spec(spec)
         with open(spec_path, "w") as f:
             f.write(yaml.safe_dump(spec2, sort_keys=False))
+        upd = report["update"]
+        upd["code_folders_changed"] = change_code(src, spec)
         out2 = os.path.join(work, "out2")
         compile_spec(args, spec_path, out2)
         tables2 = access_tables(args, spec_path, spec2)
-        upd = report["update"]
         if args.engine == "cloudformation":
             template2, params2, refs2 = prepare_cfn(out2, aws, bucket)
             keys1 = sorted({k for _, kind, k, *_ in refs if kind == "zip"})
@@ -1121,7 +1144,13 @@ def main():
                 time.sleep(1)
             changes = [c["ResourceChange"] for c in d.get("Changes", [])]
             upd["changes"] = [{"action": c["Action"], "resource": c["LogicalResourceId"],
-                               "replacement": c.get("Replacement", "")} for c in changes]
+                               "replacement": c.get("Replacement", ""),
+                               "details": sorted({"%s %s %s%s" % (
+                                   d.get("Evaluation", ""), d.get("ChangeSource", ""),
+                                   d.get("Target", {}).get("Name") or d.get("Target", {}).get("Attribute", ""),
+                                   " recreation:" + d["Target"]["RequiresRecreation"]
+                                   if d.get("Target", {}).get("RequiresRecreation") else "")
+                                   for d in c.get("Details", [])})} for c in changes]
             cfn.execute_change_set(StackName=stack, ChangeSetName=cs)
             status, failures = cfn_wait(aws, stack)
             upd["status"] = status
@@ -1129,16 +1158,28 @@ def main():
                 finding("CloudFormation update: %s %s" % (status, "; ".join(failures[:8])))
             res2 = cfn_resources(aws, stack)
             report["resources_after_update"] = len(res2)
+            # a `Conditional` replacement is decided while the update runs: the physical ids tell
+            ids1 = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in res}
+            ids2 = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in res2}
+            for c in upd["changes"]:
+                if c["replacement"] == "Conditional":
+                    c["physical_before"] = ids1.get(c["resource"])
+                    c["physical_after"] = ids2.get(c["resource"])
+                    if c["physical_before"] and c["physical_before"] == c["physical_after"]:
+                        c["replacement"] = "Conditional, not replaced (physical id kept)"
             retained = [(r["ResourceType"], r["PhysicalResourceId"]) for r in res2
                         if template2["Resources"].get(r["LogicalResourceId"], {}).get("DeletionPolicy") == "Retain"]
         else:
             refs2 = prepare_tf(out2, bucket)
-            keys1 = sorted({k for _, kind, k, *_ in refs if kind == "zip"})
-            keys2 = sorted({k for _, kind, k, *_ in refs2 if kind == "zip"})
+            keys1 = sorted({k for _, kind, k, *_ in refs if kind in ("zip", "file")})
+            keys2 = sorted({k for _, kind, k, *_ in refs2 if kind in ("zip", "file")})
             upload_code(aws, bucket, refs2, tables2, "2", args.python, out2)
             for name in os.listdir(out2):
                 if name.endswith(".tf"):
                     shutil.copy(os.path.join(out2, name), os.path.join(out, name))
+            # the new packages (probe v2) beside the module the state belongs to
+            if os.path.isdir(os.path.join(out2, "packages")):
+                shutil.copytree(os.path.join(out2, "packages"), os.path.join(out, "packages"), dirs_exist_ok=True)
             tf.provider()
             plan = tf("plan", "-input=false", "-out=update.plan", *tf.vars(bucket), check=False)
             if plan.returncode == 0:
