@@ -9,9 +9,6 @@ use crate::model::Kind;
 use crate::source::Span;
 use crate::syntax::{Node, NodeKind};
 
-/// Every kind, with its spec section.
-pub const KINDS: [Kind; 8] = Kind::ALL;
-
 /// A name as written somewhere: its kind (when known) and the span of exactly the name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mention {
@@ -37,7 +34,7 @@ impl Index {
             return index;
         };
         for (key, value) in sections {
-            let Some(kind) = key.as_str().and_then(kind_of_section) else {
+            let Some(kind) = key.as_str().and_then(Kind::from_section) else {
                 continue;
             };
             for (name, body) in entries(value) {
@@ -62,10 +59,10 @@ impl Index {
             .map(|(_, n)| n.as_str())
     }
 
-    /// The kind of a declared name (the first kind, in [`KINDS`] order, that declares it).
+    /// The kind of a declared name (the first kind, in [`Kind::ALL`] order, that declares it).
     #[must_use]
     pub fn kind_of(&self, name: &str) -> Option<Kind> {
-        KINDS
+        Kind::ALL
             .into_iter()
             .find(|k| self.declared.contains_key(&(*k, name.to_string())))
     }
@@ -190,7 +187,7 @@ impl Index {
                     let escaped = from + open > 0 && text.as_bytes()[from + open - 1] == b'$';
                     let parts: Vec<&str> = inner.split('.').collect();
                     if let (false, [section, name, ..]) = (escaped, parts.as_slice())
-                        && let Some(kind) = kind_of_section(section)
+                        && let Some(kind) = Kind::from_section(section)
                     {
                         // Only when the scalar is written as the text holds (plain or quoted
                         // without escapes): then the name's offset in the source is known.
@@ -234,10 +231,4 @@ fn entries(node: &Node) -> &[(Node, Node)] {
         NodeKind::Map(entries) => entries,
         _ => &[],
     }
-}
-
-/// The kind a spec section declares.
-#[must_use]
-pub fn kind_of_section(section: &str) -> Option<Kind> {
-    KINDS.into_iter().find(|k| k.section() == section)
 }

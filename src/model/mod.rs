@@ -73,6 +73,12 @@ impl Kind {
         }
     }
 
+    /// The kind a spec section (or reference prefix) declares: `tables` → table.
+    #[must_use]
+    pub fn from_section(section: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.section() == section)
+    }
+
     /// The spec section (and reference prefix): `tables`, `queues`, ...
     #[must_use]
     pub fn section(self) -> &'static str {
@@ -732,7 +738,6 @@ pub struct Misspelt {
 #[must_use]
 pub fn misspelt_sections(node: &crate::syntax::Node) -> Vec<Misspelt> {
     use crate::syntax::NodeKind;
-    const KINDS: [Kind; 8] = Kind::ALL;
     let NodeKind::Map(entries) = &node.kind else {
         return Vec::new();
     };
@@ -745,11 +750,11 @@ pub fn misspelt_sections(node: &crate::syntax::Node) -> Vec<Misspelt> {
         if known.contains(&text.as_str()) {
             continue;
         }
-        let sections = KINDS.iter().map(|k| k.section());
+        let sections = Kind::ALL.iter().map(|k| k.section());
         let Some(close) = crate::diag::suggest(text, sections) else {
             continue;
         };
-        let Some(kind) = KINDS.iter().copied().find(|k| k.section() == close) else {
+        let Some(kind) = Kind::from_section(close) else {
             continue;
         };
         let names = match &value.kind {

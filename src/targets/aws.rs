@@ -88,19 +88,7 @@ pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .unwrap_or(body.len());
         let first = body[..len].split('.').next().unwrap_or("");
-        let section = first == "aws"
-            || [
-                "functions",
-                "gateways",
-                "tables",
-                "queues",
-                "topics",
-                "buckets",
-                "auth",
-                "secrets",
-                "app",
-            ]
-            .contains(&first);
+        let section = first == "aws" || first == "app" || Kind::from_section(first).is_some();
         if section && body[..len].contains('.') && body[len..].starts_with('}') {
             out.push(at..at + 2 + len + 1);
             from = at + 2 + len + 1;

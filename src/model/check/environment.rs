@@ -12,9 +12,6 @@ use crate::source::Span;
 use crate::spec::read::{Map, Spanned};
 use crate::spec::{self, AuthKind};
 
-/// The sections a reference may name, in the order help texts list them.
-const SECTIONS: [Kind; 8] = Kind::ALL;
-
 /// Why `key` cannot name an environment variable, as a whole diagnostic: Lambda's pattern
 /// ([`limits::LAMBDA_ENV_NAME_PATTERN`]) and its reserved names.
 fn invalid_env_name(key: &Spanned<String>) -> Option<Diagnostic> {
@@ -165,10 +162,10 @@ impl Checker {
 
     /// The kind a reference's first part names.
     fn reference_kind(&mut self, text: &str, section: &str, span: Span) -> Option<Kind> {
-        if let Some(kind) = SECTIONS.iter().copied().find(|k| k.section() == section) {
+        if let Some(kind) = Kind::from_section(section) {
             return Some(kind);
         }
-        let names: Vec<&str> = SECTIONS.iter().map(|k| k.section()).collect();
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.section()).collect();
         let help = suggest(section, names.iter().copied()).map_or_else(
             || format!("the kinds are {}", crate::spec::read::list(&names)),
             |c| format!("did you mean `{c}`?"),
