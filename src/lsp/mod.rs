@@ -34,7 +34,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::model::{Kind, Model};
 use crate::rules::Platform;
 use crate::source::{SourceFile, Span};
-use index::{Index, KINDS};
+use index::Index;
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 ///
@@ -83,8 +83,8 @@ pub fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 struct Document {
     file: SourceFile,
     index: Index,
-    /// The model, when the spec is valid.
-    compilation: Option<Compilation>,
+    /// The model when the spec is valid, else every problem found in it.
+    compilation: Result<Compilation, Vec<Diagnostic>>,
 }
 
 #[derive(Default)]
@@ -235,7 +235,7 @@ fn open(uri: &Uri, text: String) -> Document {
     let index = crate::syntax::parse(&file, crate::syntax::Limits::default())
         .map(|root| Index::of(&root))
         .unwrap_or_default();
-    let compilation = Compilation::new(&file, &crate::Options::default()).ok();
+    let compilation = Compilation::new(&file, &crate::Options::default());
     Document {
         file,
         index,
@@ -246,10 +246,8 @@ fn open(uri: &Uri, text: String) -> Document {
 /// Check errors when the spec is invalid; lint findings when it is valid.
 fn diagnostics(d: &Document) -> Vec<LspDiagnostic> {
     let found: Vec<Diagnostic> = match &d.compilation {
-        Some(c) => c.lint(Platform::Aws).diagnostics(),
-        None => Compilation::new(&d.file, &crate::Options::default())
-            .err()
-            .unwrap_or_default(),
+        Ok(c) => c.lint(Platform::Aws).diagnostics(),
+        Err(problems) => problems.clone(),
     };
     found
         .iter()
@@ -362,7 +360,7 @@ fn completion(d: &Document, pos: Position) -> CompletionResponse {
         let inner = &before[open + 2..];
         let parts: Vec<&str> = inner.split('.').collect();
         let items = match parts.as_slice() {
-            [_] => KINDS
+            [_] => Kind::ALL
                 .iter()
                 .map(|k| {
                     item(
@@ -372,10 +370,10 @@ fn completion(d: &Document, pos: Position) -> CompletionResponse {
                     )
                 })
                 .collect(),
-            [section, _] => index::kind_of_section(section)
+            [section, _] => Kind::from_section(section)
                 .map(|k| names(&[k]))
                 .unwrap_or_default(),
-            [section, _, _] => index::kind_of_section(section)
+            [section, _, _] => Kind::from_section(section)
                 .map(|k| {
                     crate::model::env::Attr::of(k)
                         .iter()
@@ -466,7 +464,10 @@ fn completion(d: &Document, pos: Position) -> CompletionResponse {
 /// Keys from the JSON Schema: the spec's sections at indent 0, a function's keys inside
 /// `functions` (indent 4 under a function name).
 fn schema_keys(indent: usize, section: Option<&str>) -> Vec<(String, Option<String>)> {
-    let schema: Value = serde_json::from_str(&crate::schema::generate()).unwrap_or(Value::Null);
+    // The schema is generated once per server, not once per completion request.
+    static SCHEMA: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let schema = SCHEMA
+        .get_or_init(|| serde_json::from_str(&crate::schema::generate()).unwrap_or(Value::Null));
     let props = |v: &Value| -> Vec<(String, Option<String>)> {
         v["properties"]
             .as_object()
@@ -478,7 +479,7 @@ fn schema_keys(indent: usize, section: Option<&str>) -> Vec<(String, Option<Stri
             .unwrap_or_default()
     };
     match (indent, section) {
-        (0, _) => props(&schema),
+        (0, _) => props(schema),
         (4.., Some("functions")) => props(&schema["definitions"]["Function"]),
         _ => Vec::new(),
     }
@@ -486,7 +487,7 @@ fn schema_keys(indent: usize, section: Option<&str>) -> Vec<(String, Option<Stri
 
 fn hover(d: &Document, pos: Position) -> Option<Hover> {
     let (kind, name) = d.index.at(offset(&d.file, pos))?;
-    let c = d.compilation.as_ref()?;
+    let c = d.compilation.as_ref().ok()?;
     let model = c.model();
     let text = match kind {
         Kind::Function => function_hover(d, model, &name)?,
