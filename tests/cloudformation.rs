@@ -75,18 +75,10 @@ fn every_example_template_passes_cfn_lint() {
         std::fs::write(&path, yaml).unwrap();
         files.push(path);
     }
-    let out = Command::new(&checker)
-        .args(&files)
-        .output()
-        .expect("run cfn-check");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (passed, report) = common::run_checker(&checker, &files);
     std::fs::remove_dir_all(&dir).ok();
     assert!(
-        out.status.success() && report.trim().is_empty(),
+        passed && report.trim().is_empty(),
         "cfn-lint on {} templates:\n{report}",
         files.len()
     );
@@ -689,18 +681,10 @@ fn hostile_strings_pass_cfn_lint_and_keep_their_values() {
     let Some(checker) = common::checker("cfn-check") else {
         return;
     };
-    let out = Command::new(&checker)
-        .args(&files)
-        .output()
-        .expect("run cfn-check");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (passed, report) = common::run_checker(&checker, &files);
     std::fs::remove_dir_all(&dir).ok();
     assert!(
-        out.status.success() && report.trim().is_empty(),
+        passed && report.trim().is_empty(),
         "cfn-lint on the hostile strings:\n{report}"
     );
 }

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use updraft::diag::render;
 use updraft::rules::Platform;
 
@@ -90,18 +88,10 @@ fn every_generated_policy_passes_parliament() {
             files.push(path);
         }
     }
-    let out = Command::new(checker)
-        .args(&files)
-        .output()
-        .expect("run iam-check");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (passed, report) = common::run_checker(&checker, &files);
     std::fs::remove_dir_all(&dir).ok();
     assert!(
-        out.status.success() && report.trim().is_empty(),
+        passed && report.trim().is_empty(),
         "parliament findings on {} policies:\n{report}",
         files.len()
     );

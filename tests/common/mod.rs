@@ -164,3 +164,17 @@ pub fn updraft(args: &[&str]) -> (updraft::cli::ExitStatus, String, String) {
         String::from_utf8(err).unwrap(),
     )
 }
+
+/// Runs a conformance checker on files: whether it passed, and everything it printed.
+pub fn run_checker(checker: &Path, files: &[PathBuf]) -> (bool, String) {
+    let out = std::process::Command::new(checker)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", checker.display()));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), report)
+}
