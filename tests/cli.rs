@@ -310,30 +310,85 @@ fn compile_writes_atomically_checks_and_refuses_invalid_specs() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `init` from an empty folder, as a new user would: every template, with the handlers and
+/// the schema beside the spec, checks, compiles for every target (Knative with a registry to
+/// build the code into images) and lints without errors; a second `init` refuses.
 #[test]
-fn init_writes_a_valid_spec_once() {
-    let dir = std::env::temp_dir().join(format!("updraft-init-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let d = dir.display().to_string();
-    assert_eq!(
-        updraft(&["init", &d, "--app", "orders"]).0,
-        ExitStatus::Success
-    );
-    let spec = dir.join("updraft.yaml").display().to_string();
-    assert_eq!(updraft(&["check", &spec]).0, ExitStatus::Success);
-    // The scaffold compiles for every AWS target (its runtime once failed on Terraform);
-    // Knative runs container images only, which a scaffold cannot name.
-    for target in ["cloudformation", "terraform"] {
-        let out = dir.join(format!("build-{target}")).display().to_string();
-        let (status, _, err) = updraft(&["compile", "--target", target, "--out", &out, &spec]);
-        assert_eq!(status, ExitStatus::Success, "{target}: {err}");
+fn init_then_compile_for_every_target_and_lint() {
+    for template in ["api", "queue-worker", "bucket-pipeline", "scheduled"] {
+        let dir =
+            std::env::temp_dir().join(format!("updraft-init-{}-{template}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display().to_string();
+        let (status, _, err) = updraft(&["init", &d, "--template", template]);
+        assert_eq!(status, ExitStatus::Success, "{template}: {err}");
+        assert!(
+            err.contains("next:") && err.contains("updraft lint"),
+            "{err}"
+        );
+        let schema = std::fs::read_to_string(dir.join("updraft.schema.json")).unwrap();
+        assert_eq!(
+            schema,
+            updraft::schema::generate(),
+            "the schema beside the spec"
+        );
+        let spec_text = std::fs::read_to_string(dir.join("updraft.yaml")).unwrap();
+        assert!(
+            spec_text.starts_with("# yaml-language-server: $schema=updraft.schema.json\n"),
+            "{spec_text}"
+        );
+        assert!(dir.join("src/handlers.mjs").is_file());
+        let spec = dir.join("updraft.yaml").display().to_string();
+        assert_eq!(
+            updraft(&["check", &spec]).0,
+            ExitStatus::Success,
+            "{template}"
+        );
+        for target in ["cloudformation", "terraform", "knative"] {
+            let out = dir.join(format!("build-{target}")).display().to_string();
+            let mut args = vec!["compile", "--target", target, "--out", &out, &spec];
+            if target == "knative" {
+                args.extend([
+                    "--registry",
+                    "registry.example.com/starter",
+                    "--aws-region",
+                    "eu-west-1",
+                ]);
+            }
+            let (status, _, err) = updraft(&args);
+            assert_eq!(status, ExitStatus::Success, "{template} → {target}: {err}");
+        }
+        // What a real deployment engine would read: each output passes its validator.
+        let build = |target: &str| dir.join(format!("build-{target}"));
+        let knative: Vec<_> = std::fs::read_dir(build("knative"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        for (name, files) in [
+            (
+                "cfn-check",
+                vec![build("cloudformation").join("template.json")],
+            ),
+            ("terraform-check", vec![build("terraform")]),
+            ("knative-check", knative),
+        ] {
+            if let Some(checker) = common::checker(name) {
+                let (passed, report) = common::run_checker(&checker, &files);
+                assert!(passed, "{template}: {name}:\n{report}");
+            }
+        }
+        let (status, stdout, err) = updraft(&["lint", "--format", "json", &spec]);
+        assert_eq!(status, ExitStatus::Success, "{template}: {stdout}{err}");
+        assert!(!stdout.contains("\"error\""), "{template}: {stdout}");
+        assert_eq!(
+            updraft(&["init", &d]).0,
+            ExitStatus::Error,
+            "must not overwrite"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
-    assert_eq!(
-        updraft(&["init", &d]).0,
-        ExitStatus::Error,
-        "must not overwrite"
-    );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// Code packaging: the same folder gives the same bytes wherever it lies; a code change

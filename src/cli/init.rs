@@ -3,39 +3,89 @@
 //! same front end as any spec before anything is written.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use clap::ValueEnum;
 use minijinja::{Environment, UndefinedBehavior, context};
 
 use super::{ExitStatus, MessageFormat, Output};
 use crate::diag::{Code, Diagnostic};
 use crate::source::SourceFile;
 
-const API: &str = include_str!("scaffold/api.yaml.j2");
-const HANDLERS_NODE: &str = include_str!("scaffold/handlers.mjs");
-const HANDLERS_PYTHON: &str = include_str!("scaffold/handlers.py");
+/// The starter apps `init` offers. Each compiles for every target and lints clean of errors
+/// (a test runs `init`, then `compile` for each target and `lint`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Template {
+    /// An HTTP API over one table: list and put routes.
+    #[default]
+    Api,
+    /// An HTTP route queues jobs; a worker records them; failures go to a dead-letter queue.
+    QueueWorker,
+    /// Files uploaded to one bucket are processed into another.
+    BucketPipeline,
+    /// An hourly function summarizes a table into a topic.
+    Scheduled,
+}
 
-/// The starter handler file for a runtime, beside the spec, if updraft has one for it.
-fn handlers(runtime: &str) -> Option<(&'static str, &'static str)> {
+/// A template's files: the spec (a minijinja template) and its handlers per runtime family.
+struct Scaffold {
+    spec: &'static str,
+    node: &'static str,
+    python: &'static str,
+}
+
+macro_rules! scaffold {
+    ($dir:literal) => {
+        Scaffold {
+            spec: include_str!(concat!("scaffold/", $dir, "/updraft.yaml.j2")),
+            node: include_str!(concat!("scaffold/", $dir, "/handlers.mjs")),
+            python: include_str!(concat!("scaffold/", $dir, "/handlers.py")),
+        }
+    };
+}
+
+impl Template {
+    fn scaffold(self) -> Scaffold {
+        match self {
+            Template::Api => scaffold!("api"),
+            Template::QueueWorker => scaffold!("queue-worker"),
+            Template::BucketPipeline => scaffold!("bucket-pipeline"),
+            Template::Scheduled => scaffold!("scheduled"),
+        }
+    }
+}
+
+/// Where the JSON Schema goes beside the spec when `--schema` is not given; the modeline names
+/// it relative to the spec, which is how the YAML language server resolves it.
+pub const SCHEMA_FILE: &str = "updraft.schema.json";
+
+/// Where a runtime's handlers live (the spec's `handler` prefix and the file), if updraft has
+/// starter handlers for it.
+fn handler_file(runtime: &str) -> Option<(&'static str, &'static str)> {
     if runtime.starts_with("python") {
-        Some(("handlers.py", HANDLERS_PYTHON))
+        Some(("handlers", "handlers.py"))
     } else if runtime.starts_with("nodejs") {
-        Some(("src/handlers.mjs", HANDLERS_NODE))
+        Some(("src/handlers", "src/handlers.mjs"))
     } else {
         None
     }
 }
 
-/// Write a starter `updraft.yaml`: an HTTP API over one table, with least-privilege access,
-/// tracing, log retention and the editor modeline. Never overwrites an existing file.
+/// Write a starter `updraft.yaml` with least-privilege access, tracing, log retention and the
+/// editor modeline, its handlers, and the JSON Schema the modeline names. Never overwrites an
+/// existing spec or handler file.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   updraft init                       # ./updraft.yaml, app named after the folder
-  updraft init services/orders --app orders --runtime python3.13")]
+  updraft init services/orders --app orders --runtime python3.13
+  updraft init jobs --template queue-worker")]
 pub struct Args {
     /// The folder to create the spec in.
     #[arg(default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
+    /// The starter app.
+    #[arg(long, value_enum, default_value_t)]
+    pub template: Template,
     /// The app's name (default: the folder's name, made valid).
     #[arg(long)]
     pub app: Option<String>,
@@ -43,12 +93,11 @@ pub struct Args {
     /// Terraform target's provider 5.x does not know `nodejs24.x`).
     #[arg(long, default_value = "nodejs22.x")]
     pub runtime: String,
-    /// Where editors find the JSON Schema (a path or URL).
-    #[arg(
-        long,
-        default_value = "https://github.com/updraft-dev/updraft/raw/main/schemas/updraft.schema.json"
-    )]
-    pub schema: String,
+    /// Where editors find the JSON Schema, a path (relative to the spec) or URL, for the
+    /// modeline. Without it, `init` writes the schema beside the spec as `updraft.schema.json`
+    /// (refresh it with `updraft schema --out`).
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub schema: Option<String>,
 }
 
 /// A valid app name from a folder name: lowercase, hyphens, at most
@@ -62,20 +111,22 @@ fn app_name(raw: &str) -> String {
     name.trim_end_matches('-').to_string()
 }
 
-/// Renders the scaffold.
+/// Renders a template's spec.
 ///
 /// # Errors
 /// A template error (a bug) as text.
-pub fn render(app: &str, runtime: &str, schema: &str) -> Result<String, String> {
+pub fn render(
+    template: Template,
+    app: &str,
+    runtime: &str,
+    schema: &str,
+) -> Result<String, String> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.add_template("api", API).map_err(|e| e.to_string())?;
-    let handler_prefix = if runtime.starts_with("python") {
-        "handlers"
-    } else {
-        "src/handlers"
-    };
-    env.get_template("api")
+    env.add_template("spec", template.scaffold().spec)
+        .map_err(|e| e.to_string())?;
+    let handler_prefix = handler_file(runtime).map_or("handlers", |(prefix, _)| prefix);
+    env.get_template("spec")
         .and_then(|t| t.render(context! { app, runtime, schema, handler_prefix }))
         .map(|mut text| {
             if !text.ends_with('\n') {
@@ -84,6 +135,16 @@ pub fn render(app: &str, runtime: &str, schema: &str) -> Result<String, String> 
             text
         })
         .map_err(|e| e.to_string())
+}
+
+/// Writes `contents` to `path` unless a file is there; says which it did.
+fn write_new(path: &Path, contents: &[u8], what: &str, out: &mut Output<'_>) -> io::Result<()> {
+    if path.exists() {
+        writeln!(out.stderr, "kept {}: it exists ({what})", path.display())
+    } else {
+        crate::emit::write_atomic(path, contents)?;
+        writeln!(out.stderr, "wrote {}: {what}", path.display())
+    }
 }
 
 pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
@@ -101,7 +162,8 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "my-app".into());
     let app = args.app.clone().unwrap_or_else(|| app_name(&folder));
-    let text = match render(&app, &args.runtime, &args.schema) {
+    let schema = args.schema.as_deref().unwrap_or(SCHEMA_FILE);
+    let text = match render(args.template, &app, &args.runtime, schema) {
         Ok(text) => text,
         Err(e) => {
             writeln!(out.stderr, "error: the scaffold template failed: {e}")?;
@@ -120,21 +182,32 @@ pub fn run(args: &Args, out: &mut Output<'_>) -> io::Result<ExitStatus> {
         out.diagnostics(None, &[d], MessageFormat::Human)?;
         return Ok(ExitStatus::Error);
     }
-    crate::emit::write_atomic(&path, text.as_bytes())?;
-    // The handlers the spec names, so that `check` and `compile` find them; never over a
-    // file that is already there.
-    if let Some((name, code)) = handlers(&args.runtime) {
-        let file = args.dir.join(name);
-        if !file.exists() {
-            crate::emit::write_atomic(&file, code.as_bytes())?;
-            writeln!(out.stderr, "wrote {}: the handlers", file.display())?;
-        }
+    // The handlers the spec names, so that `check` and `compile` find them, and the schema
+    // the modeline names; the spec last, so that a spec on disk means `init` finished.
+    let scaffold = args.template.scaffold();
+    if let Some((_, name)) = handler_file(&args.runtime) {
+        let code = if args.runtime.starts_with("python") {
+            scaffold.python
+        } else {
+            scaffold.node
+        };
+        write_new(&args.dir.join(name), code.as_bytes(), "the handlers", out)?;
     }
+    if args.schema.is_none() {
+        let schema = crate::schema::generate();
+        write_new(
+            &args.dir.join(SCHEMA_FILE),
+            schema.as_bytes(),
+            "the JSON Schema your editor reads (refresh: updraft schema --out)",
+            out,
+        )?;
+    }
+    crate::emit::write_atomic(&path, text.as_bytes())?;
+    let spec = path.display();
     writeln!(
         out.stderr,
-        "wrote {}: app `{app}`; next: updraft check {}",
-        path.display(),
-        path.display()
+        "wrote {spec}: app `{app}`\n\nnext:\n  updraft check {spec}\n  updraft lint {spec}\n  \
+         updraft compile {spec} --target cloudformation --out build/"
     )?;
     Ok(ExitStatus::Success)
 }
@@ -158,12 +231,17 @@ mod tests {
     }
 
     #[test]
-    fn the_scaffold_is_a_valid_spec() {
-        let text = render("shop", "nodejs22.x", "schema.json").unwrap();
-        assert!(text.starts_with("# yaml-language-server: $schema=schema.json\n"));
-        let model =
-            crate::load(&SourceFile::new("u.yaml", text), &crate::Options::default()).unwrap();
-        assert_eq!(model.app, "shop");
-        assert_eq!(model.functions.len(), 2);
+    fn every_template_is_a_valid_spec_for_both_runtime_families() {
+        for template in Template::value_variants() {
+            for runtime in ["nodejs22.x", "python3.13"] {
+                let text = render(*template, "shop", runtime, "schema.json").unwrap();
+                assert!(text.starts_with("# yaml-language-server: $schema=schema.json\n"));
+                let model =
+                    crate::load(&SourceFile::new("u.yaml", text), &crate::Options::default())
+                        .unwrap_or_else(|d| panic!("{template:?} {runtime}: {d:?}"));
+                assert_eq!(model.app, "shop");
+                assert!(!model.functions.is_empty());
+            }
+        }
     }
 }
