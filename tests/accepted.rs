@@ -53,7 +53,7 @@ fn accepted_specs_compile_and_validate_on_aws_targets() {
             })
             .unwrap_or_else(|d| panic!("{}: CloudFormation: {d:?}", fixture.name));
         let terraform = compilation
-            .compile(&Terraform)
+            .compile(&Terraform::default())
             .unwrap_or_else(|d| panic!("{}: Terraform: {d:?}", fixture.name));
         let dir = folder(&fixture.name);
         if let Some(cfn) = &cfn {

@@ -370,7 +370,7 @@ fn what_check_accepts_passes_cfn_lint_and_terraform_validate() {
             }
             Err(d) => failures.push(format!("spec{i}: CloudFormation refused it: {d:?}")),
         }
-        match compilation.compile(&Terraform) {
+        match compilation.compile(&Terraform::default()) {
             Ok(out) => {
                 let files: Vec<(PathBuf, Vec<u8>)> = out
                     .artifacts

@@ -38,7 +38,7 @@ fn compile(file: &SourceFile, stage: Option<&str>) -> Result<Output, Vec<Diagnos
     } else {
         Vec::new()
     };
-    let mut output = compilation.compile(&Terraform)?;
+    let mut output = compilation.compile(&Terraform::default())?;
     output
         .artifacts
         .extend(packages.into_iter().map(|p| updraft::targets::Artifact {
@@ -443,4 +443,67 @@ functions:
             .iter()
             .all(|d| !d.labels.is_empty() && d.help.is_some())
     );
+}
+
+/// `--provider 6` (issue 19): the runtimes only 6.x knows compile, the region comes from
+/// `region` (`name` is deprecated in 6), the constraint names the first 6.x release that
+/// knows every runtime, and nothing else in the configuration changes. Provider 5 refuses
+/// such a runtime with help that names `--provider 6`.
+#[test]
+fn provider_6_takes_the_newer_runtimes_and_nothing_else_changes() {
+    use updraft::targets::terraform::Provider;
+    let path = common::root().join("examples/photo-share/updraft.yaml");
+    let text = std::fs::read_to_string(&path).expect("photo-share");
+    assert!(
+        text.contains("runtime: nodejs22.x"),
+        "the example's runtime moved"
+    );
+    let newer = SourceFile::new("photo-share.yaml", text.replace("nodejs22.x", "nodejs24.x"));
+    let older = SourceFile::new("photo-share.yaml", text);
+    let build = |file: &SourceFile, provider: Provider| {
+        common::compilation(file, None).compile(&Terraform { provider })
+    };
+
+    let refused = build(&newer, Provider::V5).expect_err("5.x does not know nodejs24.x");
+    assert!(refused.iter().any(|d| {
+        d.code == Code::UnsupportedOnTarget
+            && d.message.contains("nodejs24.x")
+            && d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("--provider 6"))
+    }));
+
+    let six = build(&newer, Provider::V6).expect("6.x knows nodejs24.x");
+    let five = build(&older, Provider::V5).expect("photo-share compiles");
+    assert!(file_text(&six, "versions.tf").contains(r#"version = "~> 6.27""#));
+    assert!(file_text(&five, "versions.tf").contains(r#"version = "~> 5.0""#));
+    let main6 = file_text(&six, "main.tf");
+    let main5 = file_text(&five, "main.tf");
+    assert!(main5.contains("data.aws_region.current.name"));
+    assert!(!main6.contains("data.aws_region.current.name"));
+    // The same configuration but for the runtime and the region attribute.
+    let normalised = main6
+        .replace(
+            "data.aws_region.current.region",
+            "data.aws_region.current.name",
+        )
+        .replace("nodejs24.x", "nodejs22.x");
+    assert_eq!(normalised, main5);
+
+    // Validating needs a 6.x provider in the mirror; this machine's has 5.100.0 only.
+    let mirror = Path::new("/opt/tf-plugins/registry.terraform.io/hashicorp/aws");
+    let has_six = std::fs::read_dir(mirror).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("6."))
+    });
+    if has_six {
+        terraform_check(&[("photo-share@provider6".into(), write("provider6", &six))]);
+    } else {
+        eprintln!(
+            "SKIP: terraform validate of --provider 6 output: no hashicorp/aws 6.x in {} \
+             (the 5.x output is validated by every_example_in_every_stage_passes_terraform_check)",
+            mirror.display()
+        );
+    }
 }

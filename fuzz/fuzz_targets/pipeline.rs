@@ -31,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
             format,
         });
     }
-    let _ = compilation.compile(&Terraform);
+    let _ = compilation.compile(&Terraform::default());
     let _ = compilation.compile(&Knative { namespace: None });
 });

@@ -23,6 +23,7 @@ use crate::targets::registry::{self, Entry, Settings, TARGETS};
   updraft compile examples/photo-share/updraft.yaml --target cloudformation --out build/
   updraft compile --target cloudformation --format yaml --stage prod --out build/prod
   updraft compile --target cloudformation --out build/ --check    # CI: fail when build/ is stale
+  updraft compile --target terraform --provider 6 --out build/tf  # hashicorp/aws 6.x
 
 Exit status: 0 written (or up to date with --check), 1 --check found differences,
 2 invalid spec, a construct the target cannot express, or usage.")]
@@ -61,6 +62,11 @@ pub struct Args {
     /// RequestAuthentication and AuthorizationPolicy).
     #[arg(long, value_enum)]
     pub mesh: Option<MeshArg>,
+    /// Terraform: the major version of the hashicorp/aws provider to write for: 5 (`~> 5.0`,
+    /// validated by this project's tests) or 6 (`~> 6.27`, which knows `nodejs24.x`,
+    /// `python3.14`, `java25` and `dotnet10`) [default: 5].
+    #[arg(long, value_enum)]
+    pub provider: Option<ProviderArg>,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
@@ -99,6 +105,14 @@ pub enum MeshArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    #[value(name = "5")]
+    V5,
+    #[value(name = "6")]
+    V6,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Json,
     Yaml,
@@ -122,6 +136,10 @@ impl Args {
             aws_region: self.aws_region.clone(),
             mesh: self.mesh.map(|m| match m {
                 MeshArg::Istio => crate::targets::knative::mesh::Mesh::Istio,
+            }),
+            provider: self.provider.map(|p| match p {
+                ProviderArg::V5 => crate::targets::terraform::Provider::V5,
+                ProviderArg::V6 => crate::targets::terraform::Provider::V6,
             }),
             spec_dir: Some(match self.spec.spec.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),

@@ -90,7 +90,7 @@ pub struct Args {
     #[arg(long)]
     pub app: Option<String>,
     /// The runtime of the functions (the default compiles for every AWS target: the
-    /// Terraform target's provider 5.x does not know `nodejs24.x`).
+    /// Terraform target's default provider 5.x does not know `nodejs24.x`).
     #[arg(long, default_value = "nodejs22.x")]
     pub runtime: String,
     /// Where editors find the JSON Schema, a path (relative to the spec) or URL, for the

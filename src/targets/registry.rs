@@ -24,6 +24,8 @@ pub enum TargetOption {
     AwsRegion,
     /// `--mesh`: the service mesh that enforces route auth.
     Mesh,
+    /// `--provider`: the major version of the Terraform AWS provider.
+    Provider,
 }
 
 impl TargetOption {
@@ -37,6 +39,7 @@ impl TargetOption {
             TargetOption::Registry => "--registry",
             TargetOption::AwsRegion => "--aws-region",
             TargetOption::Mesh => "--mesh",
+            TargetOption::Provider => "--provider",
         }
     }
 }
@@ -51,6 +54,7 @@ pub struct Settings {
     pub registry: Option<String>,
     pub aws_region: Option<String>,
     pub mesh: Option<super::knative::mesh::Mesh>,
+    pub provider: Option<super::terraform::Provider>,
     /// The spec's folder, which code paths are relative to (not an option: where the spec
     /// was read from).
     pub spec_dir: Option<std::path::PathBuf>,
@@ -66,6 +70,7 @@ impl Settings {
             self.registry.as_ref().map(|_| TargetOption::Registry),
             self.aws_region.as_ref().map(|_| TargetOption::AwsRegion),
             self.mesh.map(|_| TargetOption::Mesh),
+            self.provider.map(|_| TargetOption::Provider),
         ]
         .into_iter()
         .flatten()
@@ -138,8 +143,12 @@ pub static TARGETS: [Entry; 3] = [
         name: "terraform",
         about: "Terraform for the hashicorp/aws provider (a folder of .tf files)",
         platform: Platform::Aws,
-        options: &[],
-        make: |_| Box::new(Terraform),
+        options: &[TargetOption::Provider],
+        make: |s| {
+            Box::new(Terraform {
+                provider: s.provider.unwrap_or_default(),
+            })
+        },
     },
     Entry {
         name: "knative",

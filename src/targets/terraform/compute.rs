@@ -26,7 +26,10 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
     let mut role = Body::new();
     role.attr("name_prefix", name_prefix(physical))
         .attr("description", f.role_description.clone())
-        .attr("assume_role_policy", trust_policy(f.role_principal))
+        .attr(
+            "assume_role_policy",
+            trust_policy(b.arns(), f.role_principal),
+        )
         .attr("tags", tags());
     let role = b.resource("aws_iam_role", &label, role);
 
@@ -35,7 +38,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
         .attr("role", Expr::path(&["aws_iam_role", &role, "id"]))
         .attr(
             "policy",
-            Expr::jsonencode(aws::policy_document_as(b.model, f.policy, &super::HclArns)),
+            Expr::jsonencode(aws::policy_document_as(b.model, f.policy, &b.arns())),
         );
     let role_policy = b.resource("aws_iam_role_policy", &label, body);
 

@@ -101,7 +101,7 @@ fn queue(b: &mut Builder<'_>, q: &QueuePlan<'_>) {
         body.attr(
             "redrive_policy",
             Expr::jsonencode(aws::redrive_policy(
-                &super::HclArns,
+                &b.arns(),
                 b.of(Kind::Queue, dead_letter, "arn"),
                 Some(max_receives),
             )),
@@ -159,7 +159,7 @@ fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     ));
     let id = || Expr::path(&["aws_s3_bucket", &label, "id"]);
     let mut body = Body::new();
-    body.attr("bucket", Builder::arn(bucket.physical.clone()))
+    body.attr("bucket", b.arn(bucket.physical.clone()))
         .attr("tags", tags());
     keep(&mut body);
     b.add("aws_s3_bucket", &label, body);
@@ -226,7 +226,7 @@ fn storage_bucket(b: &mut Builder<'_>, bucket: &BucketPlan<'_>) {
     // Every bucket refuses plain HTTP; a public one also lets anyone read objects.
     let arn = Expr::path(&["aws_s3_bucket", &label, "arn"]);
     let objects = Expr::Template(vec![Part::Interp(arn.clone()), Part::Lit("/*".into())]);
-    let policy = aws::bucket_policy(&super::HclArns, arn, &objects, public);
+    let policy = aws::bucket_policy(&b.arns(), arn, &objects, public);
     let mut body = Body::new();
     body.attr("bucket", id())
         .attr("policy", Expr::jsonencode(policy));

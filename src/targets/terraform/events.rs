@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Builder, HclArns, account, name_prefix, tags, trust_policy};
+use super::{Builder, account, name_prefix, tags, trust_policy};
 use crate::emit::hcl::{Body, Expr, Part};
 use crate::model::Kind;
 use crate::targets::aws;
@@ -138,7 +138,7 @@ fn subscription(b: &mut Builder<'_>, f: &FunctionPlan<'_>, wanted: &str, s: &Sub
         body.attr(
             "redrive_policy",
             Expr::jsonencode(aws::redrive_policy(
-                &HclArns,
+                &b.arns(),
                 b.of(Kind::Queue, queue, "arn"),
                 None,
             )),
@@ -169,13 +169,13 @@ fn queue_policies(b: &mut Builder<'_>) {
                     }
                 };
                 let queue = b.of(Kind::Queue, queue, "arn");
-                aws::delivery_statement(&HclArns, &d.sid, d.service, queue, source)
+                aws::delivery_statement(&b.arns(), &d.sid, d.service, queue, source)
             })
             .collect();
         let mut body = Body::new();
         body.attr("queue_url", b.of(Kind::Queue, queue, "id")).attr(
             "policy",
-            Expr::jsonencode(aws::document(&HclArns, statements)),
+            Expr::jsonencode(aws::document(&b.arns(), statements)),
         );
         let label = b.label(Kind::Queue, queue);
         b.resource("aws_sqs_queue_policy", &label, body);
@@ -284,11 +284,14 @@ fn scheduler(b: &mut Builder<'_>, f: &FunctionPlan<'_>, wanted: &str, s: &Schedu
     let mut body = Body::new();
     body.attr("name_prefix", name_prefix(physical))
         .attr("description", s.role_description.clone())
-        .attr("assume_role_policy", trust_policy(s.role_principal))
+        .attr(
+            "assume_role_policy",
+            trust_policy(b.arns(), s.role_principal),
+        )
         .attr("tags", tags());
     let role = b.resource("aws_iam_role", &format!("{wanted}_scheduler"), body);
     let dead_letter = s.dead_letter.map(|queue| b.of(Kind::Queue, queue, "arn"));
-    let policy = aws::scheduler_policy(&HclArns, invoke, dead_letter.clone());
+    let policy = aws::scheduler_policy(&b.arns(), invoke, dead_letter.clone());
     let mut body = Body::new();
     body.attr("name", s.role_policy_name)
         .attr("role", Expr::path(&["aws_iam_role", &role, "id"]))

@@ -1,4 +1,4 @@
-//! Terraform for the `hashicorp/aws` provider (`~> 5.0`): a folder of `versions.tf`,
+//! Terraform for the `hashicorp/aws` provider (5.x, or 6.x with `--provider 6`): a folder of `versions.tf`,
 //! `variables.tf`, `main.tf` and `outputs.tf`, built as an HCL tree ([`crate::emit::hcl`])
 //! and printed as `terraform fmt` would. The feature mapping is `targets/terraform/README.md`;
 //! the CloudFormation backend is the reference: the same resources, physical names and
@@ -32,7 +32,50 @@ use crate::model::{CodeSource, EnvPart, EnvValue, Kind, Model, Ref};
 use crate::targets::aws::{self, ArnPart};
 use crate::targets::plan::{self, Issuer, Plan};
 
-/// The provider constraint written in `versions.tf`.
+/// The major version of the `hashicorp/aws` provider the output is written for.
+///
+/// 5 is the default because it is the one this project validates (`terraform validate`
+/// against provider 5.100.0, and deployments to the local AWS). 6 differs, for what updraft
+/// writes, in the runtimes it accepts and in `data.aws_region`'s `region` attribute (its
+/// `name` is deprecated in 6); nothing else updraft emits changed between the two.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Provider {
+    /// `~> 5.0`: every 5.x release; runtimes up to `nodejs22.x` and `python3.13`.
+    #[default]
+    V5,
+    /// `~> 6.27`: 6.27.0 is the first release that accepts the runtimes 5.x lacks
+    /// (`nodejs24.x` came in 6.19.0, `python3.14` and `java25` in 6.20.0, `dotnet10` in
+    /// 6.27.0); `ruby4.0` is not known to be accepted by any release yet.
+    V6,
+}
+
+impl Provider {
+    /// The constraint written in `versions.tf`.
+    #[must_use]
+    pub fn constraint(self) -> &'static str {
+        match self {
+            Provider::V5 => "~> 5.0",
+            Provider::V6 => "~> 6.27",
+        }
+    }
+
+    /// Whether every release the constraint admits accepts `runtime` on `aws_lambda_function`.
+    #[must_use]
+    pub fn accepts_runtime(self, runtime: &str) -> bool {
+        PROVIDER_RUNTIMES.contains(&runtime)
+            || (self == Provider::V6 && PROVIDER_6_RUNTIMES.contains(&runtime))
+    }
+
+    /// The region of the provider's configuration, as a traversal.
+    fn region(self) -> &'static str {
+        match self {
+            Provider::V5 => "data.aws_region.current.name",
+            Provider::V6 => "data.aws_region.current.region",
+        }
+    }
+}
+
+/// The provider constraint written in `versions.tf` by default.
 pub const PROVIDER_VERSION: &str = "~> 5.0";
 /// The Terraform constraint written in `versions.tf`.
 pub const TERRAFORM_VERSION: &str = ">= 1.5.0";
@@ -84,7 +127,15 @@ pub const PROVIDER_RUNTIMES: &[&str] = &[
     "nodejs22.x",
 ];
 
-pub struct Terraform;
+/// Runtimes that provider 6.27.0 and later accept beyond [`PROVIDER_RUNTIMES`] (the provider
+/// validates against the AWS SDK's list, which gained them in 6.19.0, 6.20.0 and 6.27.0).
+pub const PROVIDER_6_RUNTIMES: &[&str] = &["nodejs24.x", "python3.14", "java25", "dotnet10"];
+
+/// The Terraform backend, for one major version of the AWS provider.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Terraform {
+    pub provider: Provider,
+}
 
 impl Target for Terraform {
     fn name(&self) -> &'static str {
@@ -92,7 +143,7 @@ impl Target for Terraform {
     }
 
     fn compile(&self, input: &Input<'_>) -> Result<Output, Vec<Diagnostic>> {
-        let files = lower(input)?;
+        let files = lower(input, self.provider)?;
         let summary = vec![format!(
             "main.tf: {} resources and {} data sources; variables.tf: {} variables; outputs.tf: {} outputs",
             files.resources, files.data_sources, files.variables_count, files.outputs_count
@@ -141,14 +192,14 @@ impl Files {
 /// Lowers the app to a Terraform configuration.
 ///
 /// # Errors
-/// Every construct Terraform (provider 5.x) cannot express.
-pub fn lower(input: &Input<'_>) -> Result<Files, Vec<Diagnostic>> {
+/// Every construct Terraform (with that provider) cannot express.
+pub fn lower(input: &Input<'_>, provider: Provider) -> Result<Files, Vec<Diagnostic>> {
     let plan = Plan::new(input.model, input.policies);
-    let problems = check(input.model, &plan);
+    let problems = check(input.model, &plan, provider);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut b = Builder::new(input, &plan);
+    let mut b = Builder::new(input, &plan, provider);
     b.preamble();
     data::lower(&mut b);
     compute::lower(&mut b);
@@ -161,7 +212,7 @@ pub fn lower(input: &Input<'_>) -> Result<Files, Vec<Diagnostic>> {
 }
 
 /// What Terraform cannot express, found before anything is built.
-fn check(model: &Model, plan: &Plan<'_>) -> Vec<Diagnostic> {
+fn check(model: &Model, plan: &Plan<'_>, provider: Provider) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = plan
         .refusals
         .iter()
@@ -171,7 +222,7 @@ fn check(model: &Model, plan: &Plan<'_>) -> Vec<Diagnostic> {
     let mut runtimes: BTreeMap<(String, crate::source::Span), Vec<&str>> = BTreeMap::new();
     for f in &model.functions {
         if let CodeSource::Handler { runtime, .. } = &f.code
-            && !PROVIDER_RUNTIMES.contains(&runtime.value.as_str())
+            && !provider.accepts_runtime(&runtime.value)
         {
             let span = if runtime.span.is_empty() {
                 f.span
@@ -190,15 +241,31 @@ fn check(model: &Model, plan: &Plan<'_>) -> Vec<Diagnostic> {
             Diagnostic::new(
                 Code::UnsupportedOnTarget,
                 format!(
-                    "Terraform (hashicorp/aws {PROVIDER_VERSION}): runtime `{runtime}` of {} {} is unknown to every 5.x release of the provider",
+                    "Terraform (hashicorp/aws {}): runtime `{runtime}` of {} {} is unknown to {}",
+                    provider.constraint(),
                     if names.len() == 1 { "function" } else { "functions" },
-                    names.join(", ")
+                    names.join(", "),
+                    match provider {
+                        Provider::V5 => "every 5.x release of the provider",
+                        Provider::V6 => "the provider",
+                    }
                 ),
             )
-            .with_label(span, "provider 5.100.0, the last 5.x release, refuses it")
-            .with_help(
-                "`terraform validate` and `plan` would fail; choose a runtime the provider knows (for example `nodejs22.x`, `python3.13`, `java21`), for instance in a stage used for Terraform, or compile for CloudFormation",
-            ),
+            .with_label(
+                span,
+                match provider {
+                    Provider::V5 => "provider 5.100.0, the last 5.x release, refuses it",
+                    Provider::V6 => "provider 6.x refuses it",
+                },
+            )
+            .with_help(match provider {
+                Provider::V5 if PROVIDER_6_RUNTIMES.contains(&runtime.as_str()) => {
+                    "provider 6.27 and later know it: compile with `--provider 6`, or choose a runtime that 5.x knows (for example `nodejs22.x`, `python3.13`, `java21`)"
+                }
+                _ => {
+                    "`terraform validate` and `plan` would fail; choose a runtime the provider knows (for example `nodejs22.x`, `python3.13`, `java21`), for instance in a stage used for Terraform, or compile for CloudFormation"
+                }
+            }),
         );
     }
     out
@@ -278,12 +345,14 @@ pub(crate) struct Builder<'a> {
     /// `aws_apigatewayv2_authorizer` of (gateway, auth).
     pub authorizers: BTreeMap<(String, String), String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The provider major version written for.
+    pub provider: Provider,
     resources: usize,
     data_sources: usize,
 }
 
 impl<'a> Builder<'a> {
-    fn new(input: &'a Input<'a>, plan: &'a Plan<'a>) -> Self {
+    fn new(input: &'a Input<'a>, plan: &'a Plan<'a>, provider: Provider) -> Self {
         let model = input.model;
         let mut labels = Labels::default();
         let mut declared: BTreeMap<Kind, BTreeMap<String, String>> = BTreeMap::new();
@@ -331,6 +400,7 @@ impl<'a> Builder<'a> {
             rules: BTreeMap::new(),
             authorizers: BTreeMap::new(),
             diagnostics: Vec::new(),
+            provider,
             resources: 0,
             data_sources: 0,
         }
@@ -381,7 +451,7 @@ impl<'a> Builder<'a> {
                     "aws",
                     Expr::object([
                         ("source", Expr::from("hashicorp/aws")),
-                        ("version", Expr::from(PROVIDER_VERSION)),
+                        ("version", Expr::from(self.provider.constraint())),
                     ]),
                 );
             });
@@ -533,8 +603,13 @@ impl<'a> Builder<'a> {
     /// An ARN from its parts, as a template: text, with the partition, region and account
     /// from the data sources.
     #[must_use]
-    pub fn arn(parts: Vec<ArnPart>) -> Expr {
-        Expr::Template(parts.into_iter().map(arn_part).collect())
+    pub fn arn(&self, parts: Vec<ArnPart>) -> Expr {
+        aws::DocWriter::arn(&self.arns(), parts)
+    }
+
+    /// The policy-document writer for this provider.
+    pub fn arns(&self) -> HclArns {
+        HclArns(self.provider)
     }
 
     /// An env value: text, with references as interpolations.
@@ -558,7 +633,7 @@ impl<'a> Builder<'a> {
             // Text, not references: functions may name each other (or themselves).
             (Kind::Function | Kind::Secret, Attr::Arn) => aws::resource_arn(self.model, target)
                 .into_iter()
-                .map(arn_part)
+                .map(|p| arn_part(p, self.provider))
                 .collect(),
             (Kind::Function | Kind::Secret, _) => {
                 vec![Part::Lit(aws::physical_name(self.model, target))]
@@ -593,7 +668,8 @@ impl<'a> Builder<'a> {
 
 /// Terraform's way of writing a policy document: an HCL object (for `jsonencode`), ARNs as
 /// templates with the partition, region and account from data sources.
-pub(crate) struct HclArns;
+#[derive(Clone, Copy)]
+pub(crate) struct HclArns(pub Provider);
 
 impl aws::DocWriter for HclArns {
     type Value = Expr;
@@ -610,7 +686,7 @@ impl aws::DocWriter for HclArns {
         Expr::from(value)
     }
     fn arn(&self, parts: Vec<ArnPart>) -> Expr {
-        Builder::arn(parts)
+        Expr::Template(parts.into_iter().map(|p| arn_part(p, self.0)).collect())
     }
     fn account(&self) -> Expr {
         account()
@@ -620,11 +696,11 @@ impl aws::DocWriter for HclArns {
     }
 }
 
-fn arn_part(part: ArnPart) -> Part {
+fn arn_part(part: ArnPart, provider: Provider) -> Part {
     match part {
         ArnPart::Lit(s) => Part::Lit(s),
         ArnPart::Partition => Part::Interp(Expr::reference("data.aws_partition.current.partition")),
-        ArnPart::Region => Part::Interp(Expr::reference("data.aws_region.current.name")),
+        ArnPart::Region => Part::Interp(Expr::reference(provider.region())),
         ArnPart::Account => Part::Interp(Expr::reference(
             "data.aws_caller_identity.current.account_id",
         )),
@@ -642,8 +718,8 @@ pub(crate) fn account() -> Expr {
 }
 
 /// `jsonencode` of a trust policy letting an AWS service assume a role, for this account only.
-pub(crate) fn trust_policy(service: &str) -> Expr {
-    Expr::jsonencode(aws::trust_policy(&HclArns, service))
+pub(crate) fn trust_policy(arns: HclArns, service: &str) -> Expr {
+    Expr::jsonencode(aws::trust_policy(&arns, service))
 }
 
 /// A `name_prefix` from a physical name: IAM and EventBridge add 26 characters to it, and
