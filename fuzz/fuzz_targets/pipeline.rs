@@ -7,7 +7,8 @@ use libfuzzer_sys::fuzz_target;
 use updraft::targets::Format;
 use updraft::targets::cloudformation::{CloudFormation, SplitMode};
 use updraft::targets::knative::Knative;
-use updraft::targets::terraform::Terraform;
+use updraft::targets::knative::mesh::Mesh;
+use updraft::targets::terraform::{Provider, Terraform};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -31,6 +32,17 @@ fuzz_target!(|data: &[u8]| {
             format,
         });
     }
-    let _ = compilation.compile(&Terraform::default());
-    let _ = compilation.compile(&Knative { namespace: None });
+    for provider in [Provider::V5, Provider::V6] {
+        let _ = compilation.compile(&Terraform { provider });
+    }
+    // Without options, and with every option that changes what is lowered (no code is read:
+    // `code_root` stays `None`).
+    let _ = compilation.compile(&Knative::default());
+    let _ = compilation.compile(&Knative {
+        namespace: Some("fuzz".into()),
+        registry: Some("registry.example.com/fuzz".into()),
+        aws_region: Some("eu-west-1".into()),
+        mesh: Some(Mesh::Istio),
+        code_root: None,
+    });
 });
