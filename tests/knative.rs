@@ -188,6 +188,11 @@ const CONSTRUCTS: &[(&str, &str, &[&str])] = &[
         &["UD5001", "UD5001"],
     ),
     (
+        "several grants on one bucket",
+        "app: a\nbuckets: { p: {} }\nqueues: { q: {} }\nfunctions:\n  f: { image: r.example/f:1, uses: { p: [ { access: read, prefix: in/ }, { access: write, prefix: out/ } ], q: [ send, consume ] }, events: [ { queue: { name: q } } ] }\n",
+        &["UD5001"],
+    ),
+    (
         "env names that Knative or the target set",
         "app: a\nfunctions:\n  f: { image: r.example/f:1, env: { PORT: \"9000\", K_SINK: x, UPDRAFT_X: y } }\n",
         &["UD5001", "UD5001", "UD5001"],

@@ -98,9 +98,17 @@ impl Kind {
     #[must_use]
     pub fn access_levels(self) -> &'static [Access] {
         match self {
-            Kind::Table => &[Access::Read, Access::Write, Access::ReadWrite],
+            Kind::Table => &[
+                Access::Read,
+                Access::Write,
+                Access::ReadWrite,
+                Access::Put,
+                Access::Update,
+                Access::Delete,
+            ],
             Kind::Bucket => &[
                 Access::Read,
+                Access::ReadVersions,
                 Access::Write,
                 Access::ReadWrite,
                 Access::Delete,

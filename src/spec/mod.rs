@@ -6,7 +6,7 @@ pub mod read;
 mod values;
 
 use read::{Map, Spanned, spec_enum, spec_struct};
-pub use values::{Duration, EnvValue, Event, Json, Schedule, Use};
+pub use values::{Duration, EnvValue, Event, Json, Schedule, Use, Uses};
 
 use crate::diag::Diagnostic;
 use crate::limits;
@@ -159,11 +159,12 @@ spec_struct! {
         /// `${queues.jobs.url}`, `${gateways.api.url}`, `${secrets.token.arn}`; write `$${` for a literal `${`.
         #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
-        /// Resources the function reaches, each with an access level: tables `read | write | read_write`,
-        /// buckets `read | write | read_write | delete` (optionally `{ access, prefix }`), queues
-        /// `send | consume`, topics `publish`, functions `invoke`, secrets `read`. Each becomes
+        /// Resources the function reaches, each with an access level: tables `read | write | read_write
+        /// | put | update | delete`, buckets `read | read_versions | write | read_write | delete`
+        /// (optionally `{ access, prefix }`), queues `send | consume`, topics `publish`, functions
+        /// `invoke`, secrets `read`; a list gives several grants on one resource. Each becomes
         /// exactly the permissions it needs, on that resource only.
-        pub uses: Map<Spanned<Use>>,
+        pub uses: Map<Spanned<Uses>>,
         /// What triggers the function: `http`, `schedule`, `queue`, `topic`, `bucket`, `table`, `iot`.
         pub events: Vec<Spanned<Event>>,
         /// How many times a failed asynchronous invocation is retried, 0 to 2.
@@ -207,8 +208,14 @@ spec_enum! {
         Write = "write",
         /// Tables, buckets: both `read` and `write`.
         ReadWrite = "read_write",
-        /// Buckets: delete objects.
+        /// Tables: create or replace items (PutItem) and nothing else.
+        Put = "put",
+        /// Tables: change items in place (UpdateItem) and nothing else.
+        Update = "update",
+        /// Tables: delete items (DeleteItem); buckets: delete objects.
         Delete = "delete",
+        /// Buckets: `read`, plus reading and listing older versions of objects.
+        ReadVersions = "read_versions",
         /// Queues: send messages.
         Send = "send",
         /// Queues: receive and delete messages.

@@ -133,7 +133,7 @@ impl Checker {
         let uses = f
             .uses
             .iter()
-            .filter_map(|(target, u)| self.use_entry(target, u))
+            .flat_map(|(target, u)| self.use_entries(target, u))
             .collect();
         let events = f
             .events

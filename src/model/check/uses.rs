@@ -9,11 +9,53 @@ use crate::spec;
 use crate::spec::read::Spanned;
 
 impl Checker {
-    pub(super) fn use_entry(
+    /// Every grant of one `uses` key: one entry, or a list of distinct ones.
+    pub(super) fn use_entries(
         &mut self,
         target: &Spanned<String>,
-        entry: &Spanned<spec::Use>,
-    ) -> Option<Use> {
+        entries: &Spanned<spec::Uses>,
+    ) -> Vec<Use> {
+        if entries.value.0.is_empty() {
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("no access given on `{}`", target.value),
+                )
+                .with_label(entries.span, "an empty list grants nothing")
+                .with_help("give at least one access level, or remove the entry"),
+            );
+            return Vec::new();
+        }
+        let mut out: Vec<Use> = Vec::new();
+        for (i, entry) in entries.value.0.iter().enumerate() {
+            fn prefix(e: &Spanned<spec::Use>) -> Option<&str> {
+                e.value.prefix.as_ref().map(|p| p.value.as_str())
+            }
+            if let Some(first) = entries.value.0[..i].iter().find(|e| {
+                e.value.access.value == entry.value.access.value && prefix(e) == prefix(entry)
+            }) {
+                self.error(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!(
+                            "`{}` access on `{}` is given twice",
+                            entry.value.access.value, target.value
+                        ),
+                    )
+                    .with_label(entry.span, "the same grant again")
+                    .with_label(first.span, "first given here")
+                    .with_help("remove one of the two entries"),
+                );
+                continue;
+            }
+            if let Some(u) = self.use_entry(target, entry) {
+                out.push(u);
+            }
+        }
+        out
+    }
+
+    fn use_entry(&mut self, target: &Spanned<String>, entry: &Spanned<spec::Use>) -> Option<Use> {
         if self.colliding.contains(&target.value) || self.under_misspelt(&target.value, None) {
             return None;
         }

@@ -104,6 +104,30 @@ pub(super) fn check(b: &mut Builder<'_>) {
                 );
             }
         }
+        // A table or bucket reaches the pod as one binding Secret mounted at
+        // `/bindings/<name>`, scoped to one access level and prefix: a second grant on the
+        // same resource has no mount of its own.
+        for (i, u) in f.uses.iter().enumerate() {
+            let binding = matches!(u.resource.kind, Kind::Table | Kind::Bucket);
+            if binding && f.uses[..i].iter().any(|o| o.resource == u.resource) {
+                found.push(
+                    Diagnostic::new(
+                        Code::UnsupportedOnTarget,
+                        format!(
+                            "Knative: function `{}` has several grants on {}, which Knative cannot express",
+                            f.name, u.resource
+                        ),
+                    )
+                    .with_label(u.span, "a second grant on the same resource")
+                    .with_help(format!(
+                        "on Knative a {} reaches a function as one binding Secret mounted at {}/{}, scoped to one access level: give one level that covers both (for example `read_write`), or compile for CloudFormation or Terraform",
+                        u.resource.kind.noun(),
+                        super::BINDING_ROOT,
+                        u.resource.name
+                    )),
+                );
+            }
+        }
         b.diagnostics.extend(found);
     }
 }
