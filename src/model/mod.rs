@@ -352,6 +352,8 @@ pub struct Function {
     pub env: BTreeMap<String, EnvValue>,
     pub uses: Vec<Use>,
     pub events: Vec<Event>,
+    /// Lambda layer version ARNs, in order (zip functions only).
+    pub layers: Vec<Setting<String>>,
     pub retries: Option<Setting<u32>>,
     pub dead_letter: Option<Setting<Ref>>,
     pub reserved_concurrency: Option<Setting<u32>>,
@@ -441,6 +443,7 @@ pub enum Trigger {
         queue: String,
         batch_size: u32,
         window: Option<u64>,
+        maximum_concurrency: Option<u32>,
     },
     Topic {
         topic: String,
@@ -456,6 +459,7 @@ pub enum Trigger {
         table: String,
         starting_position: StartingPosition,
         batch_size: u32,
+        window: Option<u64>,
     },
     Iot {
         sql: String,

@@ -141,6 +141,8 @@ spec_struct! {
         pub code: Option<Spanned<String>>,
         /// Container image, for example `ghcr.io/acme/resize:1.4`. Required on the Knative target.
         pub image: Option<Spanned<String>>,
+        /// Lambda layers: up to 5 layer version ARNs (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION`), applied in order. Not for container images.
+        pub layers: Vec<Spanned<String>>,
         /// What the function does, for people reading the app.
         pub description: Option<Spanned<String>>,
         /// Language runtime; default from `defaults.runtime`.
@@ -635,6 +637,8 @@ spec_struct! {
         pub expression: Spanned<String>,
         /// IANA time zone for `cron`, for example `Europe/Berlin`; default UTC.
         pub timezone: Option<Spanned<String>>,
+        /// `false` deploys the schedule switched off (it never fires until enabled); default `true`.
+        pub enabled: Option<Spanned<bool>>,
     }
 }
 
@@ -649,6 +653,9 @@ spec_struct! {
         pub batch_size: Option<Spanned<u32>>,
         /// How long to gather a batch, up to `5m`.
         pub window: Option<Spanned<Duration>>,
+        /// Most concurrent invocations the queue drives, 2 to 1000; default: as many as Lambda scales to.
+        #[schemars(range(min = limits::SQS_MAXIMUM_CONCURRENCY.min, max = limits::SQS_MAXIMUM_CONCURRENCY.max))]
+        pub maximum_concurrency: Option<Spanned<u32>>,
     }
 }
 
@@ -700,6 +707,8 @@ spec_struct! {
         /// Records per invocation, 1 to 10000; default 100.
         #[schemars(range(min = limits::DYNAMODB_STREAM_BATCH_SIZE.min, max = limits::DYNAMODB_STREAM_BATCH_SIZE.max))]
         pub batch_size: Option<Spanned<u32>>,
+        /// How long to gather a batch of records, up to `5m`; default: none.
+        pub window: Option<Spanned<Duration>>,
     }
 }
 

@@ -247,6 +247,7 @@ impl JsonSchema for Uses {
 pub struct Schedule {
     pub expression: Spanned<String>,
     pub timezone: Option<Spanned<String>>,
+    pub enabled: Option<Spanned<bool>>,
 }
 
 impl FromNode for Schedule {
@@ -255,10 +256,12 @@ impl FromNode for Schedule {
             NodeKind::Map(_) => ScheduleEvent::from_node(node, cx).map(|s| Schedule {
                 expression: s.expression,
                 timezone: s.timezone,
+                enabled: s.enabled,
             }),
             _ => Spanned::<String>::from_node(node, cx).map(|expression| Schedule {
                 expression,
                 timezone: None,
+                enabled: None,
             }),
         }
     }
