@@ -462,6 +462,33 @@ mod tests {
     }
 
     #[test]
+    fn each_entry_of_a_list_is_the_cause_of_its_own_statements() {
+        let text = "app: shop\ndefaults: { runtime: python3.12 }\n\
+                    buckets: { photos: {} }\n\
+                    functions:\n\
+                    \x20 thumbs:\n\
+                    \x20   handler: a.h\n\
+                    \x20   uses:\n\
+                    \x20     photos:\n\
+                    \x20       - { access: read, prefix: uploads/ }\n\
+                    \x20       - { access: write, prefix: thumbs/ }\n";
+        let m = model(text);
+        let p = policy(&m, &m.functions[0]);
+        let cause_of = |action: &str| {
+            let s = p
+                .statements
+                .iter()
+                .find(|s| s.actions.iter().any(|a| a == action))
+                .unwrap();
+            assert_eq!(s.causes.len(), 1, "{action}");
+            &text[s.causes[0].span.start as usize..s.causes[0].span.end as usize]
+        };
+        // (The parser's span of a flow mapping stops before its closing brace.)
+        assert!(cause_of("s3:GetObject").starts_with("{ access: read, prefix: uploads/"));
+        assert!(cause_of("s3:PutObject").starts_with("{ access: write, prefix: thumbs/"));
+    }
+
+    #[test]
     fn read_versions_adds_version_reads_under_the_prefix() {
         let m = model(
             "app: shop\ndefaults: { runtime: python3.12 }\n\

@@ -48,14 +48,25 @@ impl Checker {
                 );
                 continue;
             }
-            if let Some(u) = self.use_entry(target, entry) {
+            // A list entry is located on its own line; a lone entry from its resource's name.
+            let from = if entry.span == entries.span {
+                target.span
+            } else {
+                entry.span
+            };
+            if let Some(u) = self.use_entry(target, entry, from) {
                 out.push(u);
             }
         }
         out
     }
 
-    fn use_entry(&mut self, target: &Spanned<String>, entry: &Spanned<spec::Use>) -> Option<Use> {
+    fn use_entry(
+        &mut self,
+        target: &Spanned<String>,
+        entry: &Spanned<spec::Use>,
+        from: Span,
+    ) -> Option<Use> {
         if self.colliding.contains(&target.value) || self.under_misspelt(&target.value, None) {
             return None;
         }
@@ -71,13 +82,13 @@ impl Checker {
         if let Some(prefix) = &entry.value.prefix {
             self.use_prefix(target, prefix, kind)?;
         }
-        let end = entry.span.end.max(target.span.end);
+        let end = entry.span.end.max(from.end);
         Some(Use {
             resource: Ref::new(kind, target.value.clone()),
             access,
             prefix: entry.value.prefix.as_ref().map(|p| p.value.clone()),
             span: Span {
-                start: target.span.start,
+                start: from.start,
                 end,
             },
         })
