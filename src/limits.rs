@@ -127,6 +127,13 @@ pub const SQS_DEFAULT_BATCH_SIZE: u32 = 10;
 /// you must set MaximumBatchingWindowInSeconds to at least 1").
 pub const SQS_BATCH_WITHOUT_WINDOW: u32 = 10;
 
+/// Maximum concurrency of an SQS event source. Source: CreateEventSourceMapping
+/// `ScalingConfig.MaximumConcurrency` ("minimum value of 2, maximum value of 1000").
+pub const SQS_MAXIMUM_CONCURRENCY: Limit<u32> = Limit::new(2, 1000);
+
+/// Layers of one function. Source: Lambda quotas ("Function layers: five layers").
+pub const LAMBDA_LAYERS: usize = 5;
+
 /// Batching window of an event source, in seconds. Source: CreateEventSourceMapping
 /// `MaximumBatchingWindowInSeconds` ("0 to 300").
 pub const BATCHING_WINDOW_SECONDS: Limit<u64> = Limit::new(0, 300);

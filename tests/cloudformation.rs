@@ -688,3 +688,67 @@ fn hostile_strings_pass_cfn_lint_and_keep_their_values() {
         "cfn-lint on the hostile strings:\n{report}"
     );
 }
+
+/// Function options lowered once in the plan: a schedule switched off (the EventBridge rule
+/// and the Scheduler schedule), a queue's maximum concurrency, a stream's batching window and
+/// layers, each as the property CloudFormation names; cfn-lint accepts the template.
+#[test]
+fn function_options_become_their_properties() {
+    let spec = "app: opts\n\
+                defaults: { runtime: python3.12 }\n\
+                tables: { t: { partition_key: { name: id, type: string }, stream: new_image } }\n\
+                queues: { q: {} }\n\
+                functions:\n\
+                \x20 f:\n\
+                \x20   handler: src/f.handler\n\
+                \x20   layers: [ \"arn:aws:lambda:eu-west-1:123456789012:layer:libs:4\" ]\n\
+                \x20   events:\n\
+                \x20     - schedule: { expression: \"rate(1 day)\", enabled: false }\n\
+                \x20     - schedule: { expression: \"cron(0 6 1 * ? *)\", timezone: Europe/Berlin, enabled: false }\n\
+                \x20     - schedule: \"rate(1 hour)\"\n\
+                \x20     - queue: { name: q, maximum_concurrency: 5 }\n\
+                \x20     - table: { name: t, window: 2m }\n";
+    let file = updraft::source::SourceFile::new("opts.yaml", spec);
+    let compilation = common::compilation(&file, None);
+    let bytes = compile_one(&compilation, Format::Json).expect("compiles");
+    let template: Value = serde_json::from_slice(&bytes).unwrap();
+    let resources = template["Resources"].as_object().unwrap();
+    let of_type = |t: &str| -> Vec<&Value> {
+        resources
+            .values()
+            .filter(|r| r["Type"] == t)
+            .map(|r| &r["Properties"])
+            .collect()
+    };
+    let mut rules: Vec<&str> = of_type("AWS::Events::Rule")
+        .iter()
+        .map(|p| p["State"].as_str().unwrap())
+        .collect();
+    rules.sort_unstable();
+    assert_eq!(rules, ["DISABLED", "ENABLED"]);
+    assert_eq!(of_type("AWS::Scheduler::Schedule")[0]["State"], "DISABLED");
+    let mappings = of_type("AWS::Lambda::EventSourceMapping");
+    let queue = mappings
+        .iter()
+        .find(|p| p.get("StartingPosition").is_none())
+        .unwrap();
+    assert_eq!(queue["ScalingConfig"]["MaximumConcurrency"], 5);
+    let stream = mappings
+        .iter()
+        .find(|p| p.get("StartingPosition").is_some())
+        .unwrap();
+    assert_eq!(stream["MaximumBatchingWindowInSeconds"], 120);
+    assert!(stream.get("ScalingConfig").is_none());
+    assert_eq!(
+        of_type("AWS::Lambda::Function")[0]["Layers"],
+        serde_json::json!(["arn:aws:lambda:eu-west-1:123456789012:layer:libs:4"])
+    );
+    let Some(checker) = common::checker("cfn-check") else {
+        return;
+    };
+    let dir = temp_dir("function-options");
+    let path = dir.join("template.json");
+    std::fs::write(&path, &bytes).unwrap();
+    let (passed, report) = common::run_checker(&checker, &[path]);
+    assert!(passed, "{report}");
+}

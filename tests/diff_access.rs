@@ -51,6 +51,9 @@ const CASES: &[(&str, ExitStatus, &[&str])] = &[
     ),
     // A grant moved to another function widens that function.
     ("move", ExitStatus::Failure, &["revoked", "granted"]),
+    // Finer levels: `write` to `put` revokes UpdateItem, DeleteItem and BatchWriteItem;
+    // `read` to `read_versions` grants the object-version reads.
+    ("levels", ExitStatus::Failure, &["revoked", "granted"]),
     // Sections and keys in another order: nothing changes.
     ("reorder", ExitStatus::Success, &[]),
 ];

@@ -188,6 +188,11 @@ const CONSTRUCTS: &[(&str, &str, &[&str])] = &[
         &["UD5001", "UD5001"],
     ),
     (
+        "several grants on one bucket",
+        "app: a\nbuckets: { p: {} }\nqueues: { q: {} }\nfunctions:\n  f: { image: r.example/f:1, uses: { p: [ { access: read, prefix: in/ }, { access: write, prefix: out/ } ], q: [ send, consume ] }, events: [ { queue: { name: q } } ] }\n",
+        &["UD5001"],
+    ),
+    (
         "env names that Knative or the target set",
         "app: a\nfunctions:\n  f: { image: r.example/f:1, env: { PORT: \"9000\", K_SINK: x, UPDRAFT_X: y } }\n",
         &["UD5001", "UD5001", "UD5001"],
@@ -950,4 +955,29 @@ fn explain_access_shows_knative_grants_with_their_provenance() {
             .expect("why")
             .contains("invoke")
     );
+}
+
+#[test]
+fn a_switched_off_schedule_has_no_ping_source_and_a_table_window_maps() {
+    let spec = "app: a\n\
+                tables: { t: { partition_key: { name: id, type: string }, stream: new_image } }\n\
+                functions:\n\
+                \x20 f:\n\
+                \x20   image: r.example/f:1\n\
+                \x20   events:\n\
+                \x20     - schedule: \"rate(1 hour)\"\n\
+                \x20     - schedule: { expression: \"cron(0 6 1 * ? *)\", enabled: false }\n\
+                \x20     - table: { name: t, window: 30s }\n";
+    let source = SourceFile::new("a.yaml", spec);
+    let output = compile(&source, None, None)
+        .unwrap_or_else(|d| panic!("{}", render::human(Some(&source), &d, false)));
+    let eventing = file(&output, "eventing.yaml").expect("eventing.yaml");
+    let pings: Vec<Value> = documents(eventing)
+        .into_iter()
+        .filter(|d| d["kind"] == "PingSource")
+        .collect();
+    assert_eq!(pings.len(), 1, "{eventing}");
+    assert_eq!(pings[0]["spec"]["schedule"], "0 * * * *", "{eventing}");
+    assert!(!eventing.contains("0 6 1 * *"), "{eventing}");
+    conforms(&output, "switched-off-schedule", "a");
 }

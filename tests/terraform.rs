@@ -506,4 +506,47 @@ fn provider_6_takes_the_newer_runtimes_and_nothing_else_changes() {
             mirror.display()
         );
     }
+
+/// Function options as the provider names them: a switched-off rule and schedule, a queue's
+/// `scaling_config`, a stream's batching window and layers; `terraform validate` accepts them.
+#[test]
+fn function_options_become_their_arguments() {
+    let spec = "app: opts\n\
+                defaults: { runtime: python3.12 }\n\
+                tables: { t: { partition_key: { name: id, type: string }, stream: new_image } }\n\
+                queues: { q: {} }\n\
+                functions:\n\
+                \x20 f:\n\
+                \x20   handler: src/f.handler\n\
+                \x20   layers: [ \"arn:aws:lambda:eu-west-1:123456789012:layer:libs:4\" ]\n\
+                \x20   events:\n\
+                \x20     - schedule: { expression: \"rate(1 day)\", enabled: false }\n\
+                \x20     - schedule: { expression: \"cron(0 6 1 * ? *)\", timezone: Europe/Berlin, enabled: false }\n\
+                \x20     - queue: { name: q, maximum_concurrency: 5 }\n\
+                \x20     - table: { name: t, window: 2m }\n";
+    let file = SourceFile::new("opts.yaml", spec);
+    let output = compiled(&file, None);
+    let main = file_text(&output, "main.tf");
+    assert_eq!(main.matches("\"DISABLED\"").count(), 2, "{main}");
+    assert!(!main.contains("\"ENABLED\""), "{main}");
+    assert!(
+        main.contains("scaling_config {\n    maximum_concurrency = 5\n  }"),
+        "{main}"
+    );
+    assert!(
+        main.contains("maximum_batching_window_in_seconds = 120"),
+        "{main}"
+    );
+    let layers = main
+        .lines()
+        .find(|l| l.trim_start().starts_with("layers "))
+        .expect("a layers argument");
+    assert!(
+        layers.ends_with("= [\"arn:aws:lambda:eu-west-1:123456789012:layer:libs:4\"]"),
+        "{layers}"
+    );
+    terraform_check(&[(
+        "function-options".into(),
+        write("function-options", &output),
+    )]);
 }

@@ -327,6 +327,192 @@ mod tests {
     use super::*;
     use crate::access::catalogue;
 
+    fn model(text: &str) -> Model {
+        let file = crate::source::SourceFile::new("u.yaml", text.to_string());
+        crate::load(&file, &crate::Options::default()).expect("valid spec")
+    }
+
+    /// (actions, resources as text, causes' reasons) of each statement but the logs one.
+    fn statements(model: &Model, function: &str) -> Vec<(Vec<String>, String, Vec<String>)> {
+        let f = model.functions.iter().find(|f| f.name == function).unwrap();
+        policy(model, f)
+            .statements
+            .into_iter()
+            .filter(|s| s.sid != "Logs")
+            .map(|s| {
+                let resources = s
+                    .resources
+                    .iter()
+                    .map(|r| crate::targets::aws::arn_text(model, r, "aws", "R", "A"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let why = s.causes.iter().map(|c| c.why.clone()).collect();
+                (s.actions, resources, why)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_access_level_of_every_kind_has_its_row() {
+        let table = table();
+        let kinds = [
+            (Kind::Table, Subject::Table),
+            (Kind::Bucket, Subject::Bucket),
+            (Kind::Queue, Subject::Queue),
+            (Kind::Topic, Subject::Topic),
+            (Kind::Function, Subject::Function),
+            (Kind::Secret, Subject::SecretSsm),
+            (Kind::Secret, Subject::SecretSecretsManager),
+        ];
+        for (kind, subject) in kinds {
+            let rows = &table.uses[&subject];
+            for level in kind.access_levels() {
+                let grants = rows.get(&Level(*level));
+                assert!(
+                    grants.is_some_and(|g| !g.is_empty()),
+                    "{subject:?} has no row for `{level}`"
+                );
+            }
+            assert_eq!(rows.len(), kind.access_levels().len(), "{subject:?}");
+        }
+    }
+
+    #[test]
+    fn single_item_levels_grant_one_action_each() {
+        let m = model(
+            "app: shop\ndefaults: { runtime: python3.12 }\n\
+             tables: { orders: { partition_key: { name: id, type: string } } }\n\
+             functions:\n\
+             \x20 record: { handler: a.h, uses: { orders: put } }\n\
+             \x20 stamp: { handler: a.h, uses: { orders: update } }\n\
+             \x20 purge: { handler: a.h, uses: { orders: delete } }\n\
+             \x20 writer: { handler: a.h, uses: { orders: write } }\n",
+        );
+        let arn = "arn:aws:dynamodb:R:A:table/shop-orders".to_string();
+        for (function, action) in [
+            ("record", "dynamodb:PutItem"),
+            ("stamp", "dynamodb:UpdateItem"),
+            ("purge", "dynamodb:DeleteItem"),
+        ] {
+            let got = statements(&m, function);
+            assert_eq!(got.len(), 1, "{function}: {got:?}");
+            assert_eq!(got[0].0, vec![action.to_string()], "{function}");
+            assert_eq!(got[0].1, arn, "{function}");
+        }
+        // `write` stays as it was, without the transaction's condition check (a read).
+        let write = statements(&m, "writer");
+        assert_eq!(
+            write[0].0,
+            [
+                "dynamodb:BatchWriteItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem"
+            ]
+        );
+    }
+
+    #[test]
+    fn several_grants_on_one_resource_keep_their_prefixes_and_causes() {
+        let m = model(
+            "app: shop\ndefaults: { runtime: python3.12 }\n\
+             buckets: { photos: {} }\n\
+             tables: { orders: { partition_key: { name: id, type: string } } }\n\
+             functions:\n\
+             \x20 thumbs:\n\
+             \x20   handler: a.h\n\
+             \x20   uses:\n\
+             \x20     photos: [ { access: read, prefix: uploads/ }, { access: write, prefix: thumbs/ } ]\n\
+             \x20     orders: [ put, update ]\n",
+        );
+        let got = statements(&m, "thumbs");
+        let find = |action: &str| {
+            got.iter()
+                .filter(|s| s.0.iter().any(|a| a == action))
+                .map(|s| (s.1.clone(), s.2.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            find("s3:GetObject"),
+            [(
+                "arn:aws:s3:::shop-photos-A-R/uploads/*".to_string(),
+                vec!["uses bucket `photos` with `read` access under `uploads/`".to_string()]
+            )]
+        );
+        assert_eq!(
+            find("s3:PutObject"),
+            [(
+                "arn:aws:s3:::shop-photos-A-R/thumbs/*".to_string(),
+                vec!["uses bucket `photos` with `write` access under `thumbs/`".to_string()]
+            )]
+        );
+        // Put and update share one statement on the table, each cause kept.
+        let table = find("dynamodb:UpdateItem");
+        assert_eq!(table.len(), 1);
+        assert_eq!(
+            table[0].1,
+            [
+                "uses table `orders` with `put` access",
+                "uses table `orders` with `update` access"
+            ]
+        );
+        assert!(find("dynamodb:DeleteItem").is_empty());
+        assert!(find("dynamodb:GetItem").is_empty());
+        assert!(find("s3:GetObjectVersion").is_empty());
+    }
+
+    #[test]
+    fn each_entry_of_a_list_is_the_cause_of_its_own_statements() {
+        let text = "app: shop\ndefaults: { runtime: python3.12 }\n\
+                    buckets: { photos: {} }\n\
+                    functions:\n\
+                    \x20 thumbs:\n\
+                    \x20   handler: a.h\n\
+                    \x20   uses:\n\
+                    \x20     photos:\n\
+                    \x20       - { access: read, prefix: uploads/ }\n\
+                    \x20       - { access: write, prefix: thumbs/ }\n";
+        let m = model(text);
+        let p = policy(&m, &m.functions[0]);
+        let cause_of = |action: &str| {
+            let s = p
+                .statements
+                .iter()
+                .find(|s| s.actions.iter().any(|a| a == action))
+                .unwrap();
+            assert_eq!(s.causes.len(), 1, "{action}");
+            &text[s.causes[0].span.start as usize..s.causes[0].span.end as usize]
+        };
+        // (The parser's span of a flow mapping stops before its closing brace.)
+        assert!(cause_of("s3:GetObject").starts_with("{ access: read, prefix: uploads/"));
+        assert!(cause_of("s3:PutObject").starts_with("{ access: write, prefix: thumbs/"));
+    }
+
+    #[test]
+    fn read_versions_adds_version_reads_under_the_prefix() {
+        let m = model(
+            "app: shop\ndefaults: { runtime: python3.12 }\n\
+             buckets: { archive: { versioning: true } }\n\
+             functions:\n\
+             \x20 audit: { handler: a.h, uses: { archive: { access: read_versions, prefix: y/ } } }\n",
+        );
+        let f = &m.functions[0];
+        let p = policy(&m, f);
+        let objects = p
+            .statements
+            .iter()
+            .find(|s| s.actions.contains(&"s3:GetObjectVersion".to_string()))
+            .unwrap();
+        assert_eq!(objects.actions, ["s3:GetObject", "s3:GetObjectVersion"]);
+        let listing = p
+            .statements
+            .iter()
+            .find(|s| s.actions.contains(&"s3:ListBucketVersions".to_string()))
+            .unwrap();
+        assert_eq!(listing.actions, ["s3:ListBucket", "s3:ListBucketVersions"]);
+        assert_eq!(listing.condition, Some(Condition::S3Prefix("y/".into())));
+    }
+
     #[test]
     fn every_table_action_is_a_real_action() {
         let catalogue = catalogue::get();

@@ -40,7 +40,17 @@ impl Model {
                         Access::Delete => (true, Some(BucketChange::Removed)),
                         _ => (false, None),
                     },
-                    Kind::Table => (matches!(u.access, Access::Write | Access::ReadWrite), None),
+                    Kind::Table => (
+                        matches!(
+                            u.access,
+                            Access::Write
+                                | Access::ReadWrite
+                                | Access::Put
+                                | Access::Update
+                                | Access::Delete
+                        ),
+                        None,
+                    ),
                     Kind::Queue => (u.access == Access::Send, None),
                     Kind::Topic => (u.access == Access::Publish, None),
                     Kind::Function => (u.access == Access::Invoke, None),

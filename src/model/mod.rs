@@ -98,9 +98,17 @@ impl Kind {
     #[must_use]
     pub fn access_levels(self) -> &'static [Access] {
         match self {
-            Kind::Table => &[Access::Read, Access::Write, Access::ReadWrite],
+            Kind::Table => &[
+                Access::Read,
+                Access::Write,
+                Access::ReadWrite,
+                Access::Put,
+                Access::Update,
+                Access::Delete,
+            ],
             Kind::Bucket => &[
                 Access::Read,
+                Access::ReadVersions,
                 Access::Write,
                 Access::ReadWrite,
                 Access::Delete,
@@ -344,6 +352,8 @@ pub struct Function {
     pub env: BTreeMap<String, EnvValue>,
     pub uses: Vec<Use>,
     pub events: Vec<Event>,
+    /// Lambda layer version ARNs, in order (zip functions only).
+    pub layers: Vec<Setting<String>>,
     pub retries: Option<Setting<u32>>,
     pub dead_letter: Option<Setting<Ref>>,
     pub reserved_concurrency: Option<Setting<u32>>,
@@ -433,6 +443,7 @@ pub enum Trigger {
         queue: String,
         batch_size: u32,
         window: Option<u64>,
+        maximum_concurrency: Option<u32>,
     },
     Topic {
         topic: String,
@@ -448,6 +459,7 @@ pub enum Trigger {
         table: String,
         starting_position: StartingPosition,
         batch_size: u32,
+        window: Option<u64>,
     },
     Iot {
         sql: String,

@@ -6,6 +6,8 @@
 pub struct Schedule {
     pub kind: ScheduleKind,
     pub timezone: Option<String>,
+    /// `false`: deployed switched off.
+    pub enabled: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +155,7 @@ pub fn parse<'a>(expression: &'a str, timezone: Option<&str>) -> Result<Schedule
     Ok(Schedule {
         kind,
         timezone: timezone.map(str::to_string),
+        enabled: true,
     })
 }
 

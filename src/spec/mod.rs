@@ -6,7 +6,7 @@ pub mod read;
 mod values;
 
 use read::{Map, Spanned, spec_enum, spec_struct};
-pub use values::{Duration, EnvValue, Event, Json, Schedule, Use};
+pub use values::{Duration, EnvValue, Event, Json, Schedule, Use, Uses};
 
 use crate::diag::Diagnostic;
 use crate::limits;
@@ -141,6 +141,8 @@ spec_struct! {
         pub code: Option<Spanned<String>>,
         /// Container image, for example `ghcr.io/acme/resize:1.4`. Required on the Knative target.
         pub image: Option<Spanned<String>>,
+        /// Lambda layers: up to 5 layer version ARNs (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION`), applied in order. Not for container images.
+        pub layers: Vec<Spanned<String>>,
         /// What the function does, for people reading the app.
         pub description: Option<Spanned<String>>,
         /// Language runtime; default from `defaults.runtime`.
@@ -159,11 +161,12 @@ spec_struct! {
         /// `${queues.jobs.url}`, `${gateways.api.url}`, `${secrets.token.arn}`; write `$${` for a literal `${`.
         #[schemars(transform = env_names)]
         pub env: Map<Spanned<EnvValue>>,
-        /// Resources the function reaches, each with an access level: tables `read | write | read_write`,
-        /// buckets `read | write | read_write | delete` (optionally `{ access, prefix }`), queues
-        /// `send | consume`, topics `publish`, functions `invoke`, secrets `read`. Each becomes
+        /// Resources the function reaches, each with an access level: tables `read | write | read_write
+        /// | put | update | delete`, buckets `read | read_versions | write | read_write | delete`
+        /// (optionally `{ access, prefix }`), queues `send | consume`, topics `publish`, functions
+        /// `invoke`, secrets `read`; a list gives several grants on one resource. Each becomes
         /// exactly the permissions it needs, on that resource only.
-        pub uses: Map<Spanned<Use>>,
+        pub uses: Map<Spanned<Uses>>,
         /// What triggers the function: `http`, `schedule`, `queue`, `topic`, `bucket`, `table`, `iot`.
         pub events: Vec<Spanned<Event>>,
         /// How many times a failed asynchronous invocation is retried, 0 to 2.
@@ -207,8 +210,14 @@ spec_enum! {
         Write = "write",
         /// Tables, buckets: both `read` and `write`.
         ReadWrite = "read_write",
-        /// Buckets: delete objects.
+        /// Tables: create or replace items (PutItem) and nothing else.
+        Put = "put",
+        /// Tables: change items in place (UpdateItem) and nothing else.
+        Update = "update",
+        /// Tables: delete items (DeleteItem); buckets: delete objects.
         Delete = "delete",
+        /// Buckets: `read`, plus reading and listing older versions of objects.
+        ReadVersions = "read_versions",
         /// Queues: send messages.
         Send = "send",
         /// Queues: receive and delete messages.
@@ -628,6 +637,8 @@ spec_struct! {
         pub expression: Spanned<String>,
         /// IANA time zone for `cron`, for example `Europe/Berlin`; default UTC.
         pub timezone: Option<Spanned<String>>,
+        /// `false` deploys the schedule switched off (it never fires until enabled); default `true`.
+        pub enabled: Option<Spanned<bool>>,
     }
 }
 
@@ -642,6 +653,9 @@ spec_struct! {
         pub batch_size: Option<Spanned<u32>>,
         /// How long to gather a batch, up to `5m`.
         pub window: Option<Spanned<Duration>>,
+        /// Most concurrent invocations the queue drives, 2 to 1000; default: as many as Lambda scales to.
+        #[schemars(range(min = limits::SQS_MAXIMUM_CONCURRENCY.min, max = limits::SQS_MAXIMUM_CONCURRENCY.max))]
+        pub maximum_concurrency: Option<Spanned<u32>>,
     }
 }
 
@@ -693,6 +707,8 @@ spec_struct! {
         /// Records per invocation, 1 to 10000; default 100.
         #[schemars(range(min = limits::DYNAMODB_STREAM_BATCH_SIZE.min, max = limits::DYNAMODB_STREAM_BATCH_SIZE.max))]
         pub batch_size: Option<Spanned<u32>>,
+        /// How long to gather a batch of records, up to `5m`; default: none.
+        pub window: Option<Spanned<Duration>>,
     }
 }
 

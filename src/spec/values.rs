@@ -209,11 +209,45 @@ impl JsonSchema for Use {
     }
 }
 
+/// A function's grants on one resource: one `uses` entry, or a list of them (several access
+/// levels, or one level under each of several bucket prefixes).
+#[derive(Clone, Debug)]
+pub struct Uses(pub Vec<Spanned<Use>>);
+
+impl FromNode for Uses {
+    fn from_node(node: &Node, cx: &mut Cx) -> Option<Self> {
+        match &node.kind {
+            // Entries that cannot be read are reported and left out; the rest are still read.
+            NodeKind::Seq(items) => Some(Uses(
+                items
+                    .iter()
+                    .filter_map(|i| Spanned::<Use>::from_node(i, cx))
+                    .collect(),
+            )),
+            _ => Spanned::<Use>::from_node(node, cx).map(|u| Uses(vec![u])),
+        }
+    }
+}
+
+impl JsonSchema for Uses {
+    fn schema_name() -> Cow<'static, str> {
+        "Uses".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let one = generator.subschema_for::<Use>();
+        json_schema!({
+            "description": "What the function may do on this resource: an access level, `{ access, prefix }`, or a list of them for several grants on one resource (for example `[ { access: read, prefix: uploads/ }, { access: write, prefix: thumbs/ } ]`).",
+            "anyOf": [one, { "type": "array", "items": one, "minItems": 1 }]
+        })
+    }
+}
+
 /// A `schedule` event: an expression alone, or `{ expression, timezone }`.
 #[derive(Clone, Debug)]
 pub struct Schedule {
     pub expression: Spanned<String>,
     pub timezone: Option<Spanned<String>>,
+    pub enabled: Option<Spanned<bool>>,
 }
 
 impl FromNode for Schedule {
@@ -222,10 +256,12 @@ impl FromNode for Schedule {
             NodeKind::Map(_) => ScheduleEvent::from_node(node, cx).map(|s| Schedule {
                 expression: s.expression,
                 timezone: s.timezone,
+                enabled: s.enabled,
             }),
             _ => Spanned::<String>::from_node(node, cx).map(|expression| Schedule {
                 expression,
                 timezone: None,
+                enabled: None,
             }),
         }
     }

@@ -309,6 +309,8 @@ pub struct Package<'m> {
     pub handler: &'m str,
     pub key: String,
     pub file: Option<&'m str>,
+    /// Layer version ARNs, in the spec's order.
+    pub layers: Vec<&'m str>,
 }
 
 pub struct Alias {
@@ -389,6 +391,8 @@ pub struct Mapping<'m> {
     pub starting_position: Option<&'static str>,
     pub bisect_on_error: bool,
     pub response_types: &'static [&'static str],
+    /// Queues only: the most concurrent invocations the mapping drives.
+    pub maximum_concurrency: Option<u32>,
     /// Where records that keep failing go, after how many retries.
     pub on_failure: Option<(&'m Ref, u32)>,
 }
@@ -828,6 +832,7 @@ fn function<'m>(
             handler,
             key: aws::code_key(path.as_ref().map(|p| p.value.as_str()), package.as_deref()),
             file: package.as_deref(),
+            layers: f.layers.iter().map(|l| l.value.as_str()).collect(),
         }),
         CodeSource::Image { image } => Code::Image(Image {
             package_type: "Image",
@@ -964,10 +969,15 @@ fn event<'m>(
         Trigger::Schedule(schedule) => {
             let expression = schedule.expression();
             let dead_letter = f.delivery_dead_letter();
+            let state = if schedule.enabled {
+                "ENABLED"
+            } else {
+                "DISABLED"
+            };
             if let Some(tz) = &schedule.timezone {
                 (
                     Source::Scheduler(Scheduler {
-                        state: "ENABLED",
+                        state,
                         flexible_window: "OFF",
                         role_policy_name: "invoke",
                         description: format!("{expression} ({tz}) for function {}", f.name),
@@ -1000,7 +1010,7 @@ fn event<'m>(
                 }
                 (
                     Source::Rule(Rule {
-                        state: "ENABLED",
+                        state,
                         description: format!("{expression} for function {}", f.name),
                         expression,
                         name,
@@ -1014,6 +1024,7 @@ fn event<'m>(
             queue,
             batch_size,
             window,
+            maximum_concurrency,
         } => (
             Source::Mapping(Mapping {
                 source: MappingSource::Queue(queue),
@@ -1022,6 +1033,7 @@ fn event<'m>(
                 starting_position: None,
                 bisect_on_error: false,
                 response_types: BATCH_RESPONSE_TYPES,
+                maximum_concurrency: *maximum_concurrency,
                 on_failure: None,
             }),
             None,
@@ -1030,11 +1042,13 @@ fn event<'m>(
             table,
             starting_position,
             batch_size,
+            window,
         } => (
             Source::Mapping(Mapping {
                 source: MappingSource::TableStream(table),
                 batch_size: *batch_size,
-                window: None,
+                window: window.filter(|w| *w > 0),
+                maximum_concurrency: None,
                 starting_position: Some(match starting_position {
                     StartingPosition::Latest => "LATEST",
                     StartingPosition::TrimHorizon => "TRIM_HORIZON",

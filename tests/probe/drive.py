@@ -258,6 +258,29 @@ IMAGE_KEY = "probe/image-functions.zip"
 ENDPOINT = ["https://127.0.0.1:4566"]
 
 
+LAYER_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+")
+
+
+def stand_in_layers(aws, arns):
+    """{layer version ARN: a stand-in layer of the same name published in this case's account}.
+    The local AWS holds no other account's layers (AWS's public ones included), and checks
+    lambda:GetLayerVersion on the named one, so the spec's ARN cannot be attached here."""
+    out = {}
+    for arn in sorted(set(arns)):
+        name = arn.split(":")[6]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("python/updraft_stand_in_layer.py", "# stand-in for %s\n" % arn)
+        r = aws("lambda").publish_layer_version(LayerName=name, Content={"ZipFile": buf.getvalue()},
+                                                Description="stand-in for " + arn)
+        out[arn] = r["LayerVersionArn"]
+    if out:
+        gap("the local AWS has no layers of other accounts (nor AWS's public ones): %d layer(s) "
+            "replaced by a stand-in of the same name published in the case's account (%s)"
+            % (len(out), ", ".join(sorted(out))))
+    return out
+
+
 def prepare_cfn(out, aws, bucket):
     """Rewrite image functions (the local AWS has no container runtime) and return
     (template, parameters, code references)."""
@@ -274,6 +297,11 @@ def prepare_cfn(out, aws, bucket):
         p["Code"] = {"S3Bucket": bucket, "S3Key": IMAGE_KEY}
         p["Runtime"] = "python3.12"
         p["Handler"] = "probe.handler"
+    functions = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    layers = stand_in_layers(aws, [l for p in functions for l in p.get("Layers", [])])
+    for p in functions:
+        if "Layers" in p:
+            p["Layers"] = [layers[l] for l in p["Layers"]]
     params = []
     for k, v in template.get("Parameters", {}).items():
         if k == "ArtifactBucket":
@@ -283,9 +311,11 @@ def prepare_cfn(out, aws, bucket):
     return template, params, cfn_code_refs(template)
 
 
-def prepare_tf(out, bucket):
+def prepare_tf(out, aws, bucket):
     path = os.path.join(out, "main.tf")
     text = open(path).read()
+    for arn, local in stand_in_layers(aws, LAYER_ARN.findall(text)).items():
+        text = text.replace('"%s"' % arn, '"%s"' % local)
     images = 0
     for name, s, e in reversed(tf_blocks(text, "aws_lambda_function")):
         block = text[s:e]
@@ -746,22 +776,38 @@ def exercise_triggers(aws, spec, tables, inv):
         say("exercise schedule of", fn)
         started = time.time()
         arn = inv["functions"][fn]["arn"]
-        found = None
+        # a function may have several schedules: the one of this event has its expression
+        want = body.get("expression") if isinstance(body, dict) else body
+        enabled = body.get("enabled", True) if isinstance(body, dict) else True
+        found, fallback = None, None
         ev = aws("events")
         for rule in ev.list_rules().get("Rules", []):
             for tg in ev.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
                 if tg["Arn"] == arn and rule.get("ScheduleExpression"):
-                    found = ("rule", rule)
+                    fallback = ("rule", rule)
+                    if rule["ScheduleExpression"] == want:
+                        found = fallback
         sch = aws("scheduler")
         try:
             for s in sch.list_schedules().get("Schedules", []):
                 d = sch.get_schedule(Name=s["Name"], GroupName=s.get("GroupName", "default"))
                 if d["Target"]["Arn"] == arn:
-                    found = ("schedule", d)
+                    fallback = ("schedule", d)
+                    if d["ScheduleExpression"] == want:
+                        found = fallback
         except Exception as e:
             gap("scheduler ListSchedules: %s" % e)
+        found = found or fallback
         if not found:
             finding("schedule of %s: no EventBridge rule or Scheduler schedule targets it" % fn)
+            return
+        if not enabled:
+            # `enabled: false`: deployed switched off. Its state is read back rather than waited
+            # on: another schedule of the same function may fire into the same log group.
+            state = found[1].get("State")
+            record(fn, "schedule", "%s %s (enabled: false, deployed %s)" % (found[0], want, state), False,
+                   [] if state == "DISABLED" else [state], started,
+                   note="state read back: a disabled schedule fires nothing")
             return
         mark = int(time.time() * 1000)
         if found[0] == "rule":
@@ -1094,7 +1140,7 @@ def main():
             retained = [(r["ResourceType"], r["PhysicalResourceId"]) for r in res
                         if template["Resources"].get(r["LogicalResourceId"], {}).get("DeletionPolicy") == "Retain"]
         else:
-            refs = prepare_tf(out, bucket)
+            refs = prepare_tf(out, aws, bucket)
             upload_code(aws, bucket, refs, tables, "1", args.python, out)
             tf = Terraform(args, aws, out)
             tf.provider()
@@ -1173,7 +1219,7 @@ def main():
             retained = [(r["ResourceType"], r["PhysicalResourceId"]) for r in res2
                         if template2["Resources"].get(r["LogicalResourceId"], {}).get("DeletionPolicy") == "Retain"]
         else:
-            refs2 = prepare_tf(out2, bucket)
+            refs2 = prepare_tf(out2, aws, bucket)
             keys1 = sorted({k for _, kind, k, *_ in refs if kind in ("zip", "file")})
             keys2 = sorted({k for _, kind, k, *_ in refs2 if kind in ("zip", "file")})
             upload_code(aws, bucket, refs2, tables2, "2", args.python, out2)

@@ -135,7 +135,10 @@ impl Checker {
             &s.expression.value,
             s.timezone.as_ref().map(|t| t.value.as_str()),
         ) {
-            Ok(schedule) => Some(Trigger::Schedule(schedule)),
+            Ok(mut schedule) => {
+                schedule.enabled = s.enabled.as_ref().is_none_or(|e| e.value);
+                Some(Trigger::Schedule(schedule))
+            }
             Err((message, help, part)) => {
                 let span = if message.contains("time zone") {
                     s.timezone.as_ref().map_or(s.expression.span, |t| t.span)
@@ -209,10 +212,20 @@ impl Checker {
                 )),
             );
         }
+        let maximum_concurrency = q.maximum_concurrency.as_ref().and_then(|m| {
+            self.range(
+                m,
+                limits::SQS_MAXIMUM_CONCURRENCY,
+                "maximum concurrency",
+                Code::OutOfRange,
+            )
+            .then_some(m.value)
+        });
         Some(Trigger::Queue {
             queue: queue?,
             batch_size,
             window,
+            maximum_concurrency,
         })
     }
 
@@ -309,7 +322,16 @@ impl Checker {
                 Code::OutOfRange,
             );
         }
+        let window = t.window.as_ref().and_then(|w| {
+            self.seconds(
+                w,
+                limits::BATCHING_WINDOW_SECONDS,
+                "batching window",
+                Code::OutOfRange,
+            )
+        });
         Some(Trigger::Table {
+            window,
             table: table?,
             starting_position: t
                 .starting_position

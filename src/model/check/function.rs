@@ -133,7 +133,7 @@ impl Checker {
         let uses = f
             .uses
             .iter()
-            .filter_map(|(target, u)| self.use_entry(target, u))
+            .flat_map(|(target, u)| self.use_entries(target, u))
             .collect();
         let events = f
             .events
@@ -153,6 +153,7 @@ impl Checker {
             .filter_map(|s| self.statement(s))
             .collect();
         let suppress = self.suppressions(&f.suppress);
+        let function_layers = self.function_layers(name, f);
 
         if self.diagnostics.len() > errors_before {
             return None;
@@ -172,6 +173,7 @@ impl Checker {
             env,
             uses,
             events,
+            layers: function_layers,
             retries,
             dead_letter,
             reserved_concurrency,

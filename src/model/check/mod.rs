@@ -16,6 +16,7 @@ mod bucket;
 mod environment;
 mod event;
 mod function;
+mod function_layers;
 mod gateway;
 mod lint;
 mod names;

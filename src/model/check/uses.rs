@@ -9,10 +9,63 @@ use crate::spec;
 use crate::spec::read::Spanned;
 
 impl Checker {
-    pub(super) fn use_entry(
+    /// Every grant of one `uses` key: one entry, or a list of distinct ones.
+    pub(super) fn use_entries(
+        &mut self,
+        target: &Spanned<String>,
+        entries: &Spanned<spec::Uses>,
+    ) -> Vec<Use> {
+        if entries.value.0.is_empty() {
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    format!("no access given on `{}`", target.value),
+                )
+                .with_label(entries.span, "an empty list grants nothing")
+                .with_help("give at least one access level, or remove the entry"),
+            );
+            return Vec::new();
+        }
+        let mut out: Vec<Use> = Vec::new();
+        for (i, entry) in entries.value.0.iter().enumerate() {
+            fn prefix(e: &Spanned<spec::Use>) -> Option<&str> {
+                e.value.prefix.as_ref().map(|p| p.value.as_str())
+            }
+            if let Some(first) = entries.value.0[..i].iter().find(|e| {
+                e.value.access.value == entry.value.access.value && prefix(e) == prefix(entry)
+            }) {
+                self.error(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!(
+                            "`{}` access on `{}` is given twice",
+                            entry.value.access.value, target.value
+                        ),
+                    )
+                    .with_label(entry.span, "the same grant again")
+                    .with_label(first.span, "first given here")
+                    .with_help("remove one of the two entries"),
+                );
+                continue;
+            }
+            // A list entry is located on its own line; a lone entry from its resource's name.
+            let from = if entry.span == entries.span {
+                target.span
+            } else {
+                entry.span
+            };
+            if let Some(u) = self.use_entry(target, entry, from) {
+                out.push(u);
+            }
+        }
+        out
+    }
+
+    fn use_entry(
         &mut self,
         target: &Spanned<String>,
         entry: &Spanned<spec::Use>,
+        from: Span,
     ) -> Option<Use> {
         if self.colliding.contains(&target.value) || self.under_misspelt(&target.value, None) {
             return None;
@@ -29,13 +82,13 @@ impl Checker {
         if let Some(prefix) = &entry.value.prefix {
             self.use_prefix(target, prefix, kind)?;
         }
-        let end = entry.span.end.max(target.span.end);
+        let end = entry.span.end.max(from.end);
         Some(Use {
             resource: Ref::new(kind, target.value.clone()),
             access,
             prefix: entry.value.prefix.as_ref().map(|p| p.value.clone()),
             span: Span {
-                start: target.span.start,
+                start: from.start,
                 end,
             },
         })

@@ -68,6 +68,9 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                 "S3Bucket": reference("ArtifactBucket"),
                 "S3Key": template::sub(format!("${{ArtifactPrefix}}/{}", template::sub_literal(&package.key))),
             });
+            if !package.layers.is_empty() {
+                props["Layers"] = json!(package.layers);
+            }
         }
         Code::Image(image) => {
             props["PackageType"] = json!(image.package_type);

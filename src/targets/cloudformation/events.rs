@@ -160,6 +160,9 @@ fn mapping(b: &mut Builder<'_>, f: &FunctionPlan<'_>, i: usize, m: &Mapping<'_>)
     if let Some(w) = m.window {
         props["MaximumBatchingWindowInSeconds"] = json!(w);
     }
+    if let Some(most) = m.maximum_concurrency {
+        props["ScalingConfig"] = json!({ "MaximumConcurrency": most });
+    }
     if let Some((dl, retries)) = m.on_failure {
         props["DestinationConfig"] =
             json!({ "OnFailure": { "Destination": b.arn_of(dl.kind, &dl.name) } });

@@ -277,6 +277,11 @@ fn ping(
             return None;
         }
     };
+    // A schedule switched off fires nothing: no PingSource (checked above all the same, so
+    // switching it on later compiles too).
+    if !schedule.enabled {
+        return None;
+    }
     // EventBridge reads a schedule without a time zone in UTC; so does the PingSource.
     let timezone = schedule.timezone.as_deref().unwrap_or("UTC");
     let name = b.unique_name("PingSource", &format!("{}-schedule", f.name));

@@ -37,6 +37,16 @@ pub(super) fn check(b: &mut Builder<'_>) {
                 .with_help("remove the function, or reserve at least 1"),
             );
         }
+        if let Some(first) = f.layers.first() {
+            found.push(
+                Diagnostic::new(
+                    Code::UnsupportedOnTarget,
+                    format!("Knative: function `{}` has Lambda layers", f.name),
+                )
+                .with_label(first.span, "a Lambda layer, which a Knative image cannot load")
+                .with_help("build what the layers hold into the function's image (or its code folder), or compile for CloudFormation or Terraform"),
+            );
+        }
         for statement in &f.permissions {
             let document = serde_json::json!({
                 "Version": "2012-10-17",
@@ -67,6 +77,16 @@ pub(super) fn check(b: &mut Builder<'_>) {
                     "Knative has no IoT rule engine: bridge the MQTT messages into the app's \
                      Broker (for example with an MQTT source) and trigger on a topic, or compile \
                      for CloudFormation or Terraform",
+                ),
+                Trigger::Queue {
+                    maximum_concurrency: Some(_),
+                    ..
+                } => (
+                    "a queue event with `maximum_concurrency`".to_string(),
+                    "a Trigger delivers each event as its own request and has no concurrency \
+                     cap of its own: remove `maximum_concurrency` and cap the function with \
+                     `reserved_concurrency` (its Knative `max-scale`), or compile for \
+                     CloudFormation or Terraform",
                 ),
                 _ => continue,
             };
@@ -99,6 +119,30 @@ pub(super) fn check(b: &mut Builder<'_>) {
                     .with_help(format!(
                         "add a `queue` event on `{}` to the function, so a Trigger delivers the \
                          messages, or compile for CloudFormation or Terraform",
+                        u.resource.name
+                    )),
+                );
+            }
+        }
+        // A table or bucket reaches the pod as one binding Secret mounted at
+        // `/bindings/<name>`, scoped to one access level and prefix: a second grant on the
+        // same resource has no mount of its own.
+        for (i, u) in f.uses.iter().enumerate() {
+            let binding = matches!(u.resource.kind, Kind::Table | Kind::Bucket);
+            if binding && f.uses[..i].iter().any(|o| o.resource == u.resource) {
+                found.push(
+                    Diagnostic::new(
+                        Code::UnsupportedOnTarget,
+                        format!(
+                            "Knative: function `{}` has several grants on {}, which Knative cannot express",
+                            f.name, u.resource
+                        ),
+                    )
+                    .with_label(u.span, "a second grant on the same resource")
+                    .with_help(format!(
+                        "on Knative a {} reaches a function as one binding Secret mounted at {}/{}, scoped to one access level: give one level that covers both (for example `read_write`), or compile for CloudFormation or Terraform",
+                        u.resource.kind.noun(),
+                        super::BINDING_ROOT,
                         u.resource.name
                     )),
                 );

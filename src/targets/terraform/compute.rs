@@ -75,6 +75,9 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                         ]),
                     );
             }
+            if !package.layers.is_empty() {
+                body.attr("layers", Expr::strings(&package.layers));
+            }
         }
         Code::Image(image) => {
             let uri = if image.ecr {

@@ -109,6 +109,11 @@ fn mapping(b: &mut Builder<'_>, f: &FunctionPlan<'_>, wanted: &str, m: &Mapping<
         b.of(dl.kind, &dl.name, "arn")
     });
     body.attr("tags", tags());
+    if let Some(most) = m.maximum_concurrency {
+        body.nested("scaling_config", |s| {
+            s.attr("maximum_concurrency", most);
+        });
+    }
     if let Some(destination) = destination {
         body.nested("destination_config", |d| {
             d.nested("on_failure", |o| {
