@@ -265,16 +265,15 @@ pub fn split(
         for export in &needs {
             child.parameters.insert(
                 export.name(),
-                Parameter {
-                    kind: "String",
-                    description: format!(
+                Parameter::text(
+                    format!(
                         "{} of {} in stack {}",
                         export.attribute.as_deref().unwrap_or("Ref"),
                         export.id,
                         stack_of[&export.id]
                     ),
-                    default: None,
-                },
+                    None,
+                ),
             );
             after
                 .entry(key.clone())
