@@ -626,6 +626,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn raw_resources_fill_in_references_and_params() {
+        let file = crate::source::SourceFile::new(
+            "updraft.yaml",
+            "app: shop\nparams: { Ext: { default: x } }\ntables: { orders: { partition_key: { name: id, type: string } } }\nbuckets: { photos: {} }\n",
+        );
+        let model = crate::load(&file, &crate::Options::default()).expect("valid");
+        let text = |r: &str| -> String {
+            raw_resource_parts(&model, r)
+                .iter()
+                .map(|p| p.text("aws", "eu-west-1", "123456789012"))
+                .collect()
+        };
+        assert_eq!(
+            text("${tables.orders.arn}/index/*"),
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-orders/index/*"
+        );
+        assert_eq!(
+            text("arn:${aws.partition}:s3:::${buckets.photos.name}/${aws:username}/*"),
+            "arn:aws:s3:::shop-photos-123456789012-eu-west-1/${aws:username}/*"
+        );
+        assert_eq!(
+            raw_resource_parts(&model, "arn:aws:s3:::${params.Ext}/*"),
+            vec![
+                ArnPart::Lit("arn:aws:s3:::".into()),
+                ArnPart::Param("Ext".into()),
+                ArnPart::Lit("/*".into()),
+            ]
+        );
+        assert_eq!(
+            text("${aws.account_id}:${aws.account}"),
+            "123456789012:123456789012"
+        );
+    }
+
+    #[test]
     fn code_keys_and_ecr_images() {
         assert_eq!(code_key(None, None), "app.zip");
         assert_eq!(code_key(Some("./dist/thumbs.zip"), None), "dist/thumbs.zip");

@@ -182,16 +182,20 @@ impl Checker {
                 self.raw_resource_ref(kind, name, attr, span)
             }
             _ => {
+                let close = suggest(found, aws::PLACEHOLDERS.iter().map(|(p, _)| *p));
                 self.error(
                     Diagnostic::new(
                         Code::InvalidStatement,
                         format!("`{found}` is not a placeholder updraft fills in"),
                     )
                     .with_label(span, "unknown placeholder")
-                    .with_help(format!(
-                        "resources may hold {}; IAM policy variables are written with a colon, for example `${{aws:username}}`",
-                        known_placeholders()
-                    )),
+                    .with_help(match close {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!(
+                            "resources may hold {}; IAM policy variables are written with a colon, for example `${{aws:username}}`",
+                            known_placeholders()
+                        ),
+                    }),
                 );
                 false
             }

@@ -324,7 +324,14 @@ pub fn split(
     for key in children.keys() {
         let mut parameters = serde_json::Map::new();
         for p in &passthrough[key] {
-            parameters.insert(p.clone(), json!({ "Ref": p }));
+            // A stack's parameters are strings: a list goes down joined, and is split again
+            // by the child's own `CommaDelimitedList` parameter.
+            let value = if template.parameters[p].kind == "CommaDelimitedList" {
+                json!({ "Fn::Join": [",", { "Ref": p }] })
+            } else {
+                json!({ "Ref": p })
+            };
+            parameters.insert(p.clone(), value);
         }
         for export in &imports[key] {
             parameters.insert(
