@@ -194,3 +194,25 @@ fn knative_reads_params_from_a_config_map() {
         .collect();
     validate("knative-check", &files);
 }
+
+#[test]
+fn a_written_out_own_arn_under_a_stage_is_one_finding() {
+    // Under `--stage prod` the table is `shop-prod-orders`: the written-out `shop-orders` is
+    // the app's own table named for no stage (UD4009), not an outside one (UD4008).
+    let file = updraft::source::SourceFile::new(
+        "updraft.yaml",
+        "app: shop\nstages: { prod: {} }\ntables: { orders: { partition_key: { name: id, type: string } } }\n\
+         functions:\n  api:\n    image: ghcr.io/acme/api:1\n    uses: { orders: read }\n    permissions:\n\
+         \x20     - { actions: [dynamodb:PartiQLSelect], resources: [\"arn:aws:dynamodb:eu-west-1:123456789012:table/shop-orders\"] }\n",
+    );
+    for stage in [None, Some("prod")] {
+        let report = common::compilation(&file, stage).lint(updraft::rules::Platform::Aws);
+        let codes: Vec<&str> = report
+            .findings
+            .iter()
+            .map(|f| f.diagnostic.code.as_str())
+            .collect();
+        assert!(codes.contains(&"UD4009"), "{stage:?}: {codes:?}");
+        assert!(!codes.contains(&"UD4008"), "{stage:?}: {codes:?}");
+    }
+}

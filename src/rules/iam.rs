@@ -327,6 +327,8 @@ pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
             false,
         ));
     }
+    // The app's own resources under their names without the stage: UD4009 reports those.
+    declared.extend(super::references::unstaged(model));
     for (f, s) in raw(cx) {
         if s.effect != Effect::Allow {
             continue;

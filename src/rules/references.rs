@@ -19,6 +19,15 @@ fn shape(kind: Kind, name: &str) -> Option<(&'static str, String, bool)> {
     })
 }
 
+/// The app's own resources by their names without a stage, in the shape of [`shape`].
+pub(super) fn unstaged(model: &crate::model::Model) -> Vec<(&'static str, String, bool)> {
+    model
+        .resources()
+        .into_iter()
+        .filter_map(|(r, _)| shape(r.kind, &format!("{}-{}", model.app, r.name)))
+        .collect()
+}
+
 /// `UD4009`: the app's own table, bucket, queue, topic or function by a written-out ARN.
 pub fn hardcoded_own_arn(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let model = cx.model;
