@@ -19,15 +19,20 @@ fn spec() -> String {
 
 /// `compile` through the CLI into a fresh folder; the folder.
 fn compile(name: &str, args: &[&str]) -> PathBuf {
+    compile_at(&spec(), name, args).0
+}
+
+/// `compile` of a spec through the CLI into a fresh folder; the folder, and what the
+/// command printed.
+fn compile_at(spec: &str, name: &str, args: &[&str]) -> (PathBuf, String) {
     let out = std::env::temp_dir().join(format!("updraft-params-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let out_text = out.display().to_string();
-    let spec = spec();
-    let mut argv = vec!["compile", spec.as_str(), "--out", out_text.as_str()];
+    let mut argv = vec!["compile", spec, "--out", out_text.as_str()];
     argv.extend_from_slice(args);
-    let (status, _, err) = common::updraft(&argv);
+    let (status, said, err) = common::updraft(&argv);
     assert_eq!(status, updraft::cli::ExitStatus::Success, "{args:?}: {err}");
-    out
+    (out, format!("{said}{err}"))
 }
 
 fn json_file(path: &Path) -> Value {
@@ -215,4 +220,29 @@ fn a_written_out_own_arn_under_a_stage_is_one_finding() {
         assert!(codes.contains(&"UD4009"), "{stage:?}: {codes:?}");
         assert!(!codes.contains(&"UD4008"), "{stage:?}: {codes:?}");
     }
+}
+
+#[test]
+fn the_deploy_command_names_the_params_without_a_value() {
+    // Code packages (a handler, not an image) make `compile` print the deploy command.
+    let dir = std::env::temp_dir().join(format!("updraft-params-{}-hint", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(spec()).unwrap().replace(
+        "image: ghcr.io/acme/api:1",
+        "handler: h.handler\n    runtime: python3.12",
+    );
+    std::fs::write(dir.join("updraft.yaml"), text).unwrap();
+    std::fs::write(
+        dir.join("h.py"),
+        "def handler(event, context):\n    return {}\n",
+    )
+    .unwrap();
+    let spec = dir.join("updraft.yaml").display().to_string();
+    let (_, said) = compile_at(&spec, "hint-cfn", &["--target", "cloudformation"]);
+    assert!(
+        said.contains("--parameter-overrides ArtifactBucket=BUCKET ApiKey=VALUE\n"),
+        "{said}"
+    );
+    let (_, said) = compile_at(&spec, "hint-tf", &["--target", "terraform"]);
+    assert!(said.contains("apply -var ApiKey=VALUE\n"), "{said}");
 }
