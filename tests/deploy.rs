@@ -303,6 +303,18 @@ fn judge(report: &Value) -> Verdict {
             }
         }
     }
+    // A param given at deploy (another value than its default) must reach every env value
+    // that is that param; a mismatch is a finding of the driver, so a failure above.
+    for p in arr(report, "params") {
+        v.notes.push(format!(
+            "param {} given {} at deploy: {} sees {}={}",
+            s(p, "param"),
+            p["given"],
+            s(p, "function"),
+            s(p, "env"),
+            p["seen"]
+        ));
+    }
     for t in arr(report, "triggers") {
         v.triggers_total += 1;
         if t["ok"].as_bool() == Some(true) {

@@ -18,6 +18,7 @@ use updraft::targets::{Output, knative::Knative};
 /// The files that hold Knative kinds, which `knative-check` knows; the others hold core
 /// Kubernetes kinds (ServiceAccount) or kustomize's, which it reports as NO SCHEMA.
 const KNATIVE_FILES: &[&str] = &[
+    "params.yaml",
     "services.yaml",
     "eventing.yaml",
     "routes.yaml",

@@ -292,9 +292,28 @@ fn deploy_hint(
 ) -> String {
     let d = dir.display();
     let stack = crate::targets::aws::prefix(model);
+    // Params without a value: the deployment needs one.
+    let required: Vec<&str> = model
+        .params
+        .iter()
+        .filter(|p| p.default.is_none())
+        .map(|p| p.name.as_str())
+        .collect();
     if args.target.0.name == "terraform" {
-        return format!("terraform -chdir={d} init && terraform -chdir={d} apply");
+        let vars: Vec<String> = required
+            .iter()
+            .map(|p| format!(" -var {p}=VALUE"))
+            .collect();
+        return format!(
+            "terraform -chdir={d} init && terraform -chdir={d} apply{}",
+            vars.concat()
+        );
     }
+    let overrides = required
+        .iter()
+        .map(|p| format!(" {p}=VALUE"))
+        .collect::<Vec<_>>()
+        .concat();
     let template = artifacts
         .first()
         .map_or_else(String::new, |a| dir.join(&a.path).display().to_string());
@@ -302,11 +321,11 @@ fn deploy_hint(
     if artifacts.iter().any(|a| a.path.starts_with("stacks")) {
         // Nested stacks: `package` uploads the child templates and rewrites their URLs.
         format!(
-            "{sync} && \\\n  aws cloudformation package --template-file {template} --s3-bucket BUCKET --output-template-file {d}/packaged.yaml && \\\n  aws cloudformation deploy --template-file {d}/packaged.yaml --stack-name {stack} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameter-overrides ArtifactBucket=BUCKET"
+            "{sync} && \\\n  aws cloudformation package --template-file {template} --s3-bucket BUCKET --output-template-file {d}/packaged.yaml && \\\n  aws cloudformation deploy --template-file {d}/packaged.yaml --stack-name {stack} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameter-overrides ArtifactBucket=BUCKET{overrides}"
         )
     } else {
         format!(
-            "{sync} && \\\n  aws cloudformation deploy --template-file {template} --stack-name {stack} --capabilities CAPABILITY_IAM --parameter-overrides ArtifactBucket=BUCKET"
+            "{sync} && \\\n  aws cloudformation deploy --template-file {template} --stack-name {stack} --capabilities CAPABILITY_IAM --parameter-overrides ArtifactBucket=BUCKET{overrides}"
         )
     }
 }

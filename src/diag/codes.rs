@@ -104,6 +104,7 @@ codes! {
     NotActionOrResource = "UD4006", "not-action-or-resource", Error, "a statement with `NotAction` or `NotResource`";
     PolicyTooLarge = "UD4007", "policy-too-large", Error, "a role's inline policies over IAM's 10,240-byte limit";
     UndeclaredResourceGrant = "UD4008", "undeclared-resource-grant", Warning, "a raw statement on a resource that the app does not declare";
+    HardcodedOwnArn = "UD4009", "hardcoded-own-arn", Warning, "a raw statement that writes out the ARN of the app's own resource instead of referencing it";
     // 41xx: lint, reliability
     AsyncWithoutDeadLetter = "UD4101", "async-without-dead-letter", Warning, "an asynchronously triggered function with no dead letter target";
     VisibilityBelowTimeout = "UD4102", "visibility-below-timeout", Error, "a queue whose visibility timeout is shorter than its consumer's timeout";

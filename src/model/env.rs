@@ -56,6 +56,8 @@ pub enum EnvPart {
     AppName,
     /// `${app.stage}`: the stage name, or `default` without one.
     Stage,
+    /// `${params.NAME}`: a value given at deploy.
+    Param(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +75,14 @@ impl EnvValue {
             [EnvPart::Literal(s)] => Some(s),
             _ => None,
         }
+    }
+
+    /// The params the value references.
+    pub fn params(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            EnvPart::Param(name) => Some(name.as_str()),
+            _ => None,
+        })
     }
 
     /// The resources the value references.

@@ -21,8 +21,8 @@ pub use schedule::Schedule;
 use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 pub use crate::spec::{
-    Access, AlarmMetric, Architecture, AuthKind, Billing, BucketChange, Effect, KeyType,
-    Projection, SecretStore, StartingPosition, StreamView,
+    Access, AlarmMetric, Architecture, AuthKind, Billing, BucketChange, Effect, KeyType, ParamType,
+    ParamValue, Projection, SecretStore, StartingPosition, StreamView,
 };
 
 /// How often Lambda retries a failed asynchronous invocation when the spec does not say
@@ -161,6 +161,8 @@ pub struct Model {
     pub auths: Vec<Auth>,
     pub secrets: Vec<Secret>,
     pub alarms: Vec<Alarm>,
+    /// Deploy-time inputs, sorted by name.
+    pub params: Vec<Param>,
     pub lint: LintSettings,
 }
 
@@ -196,6 +198,10 @@ impl Model {
     #[must_use]
     pub fn secret(&self, name: &str) -> Option<&Secret> {
         find(&self.secrets, name, |s| &s.name)
+    }
+    #[must_use]
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        find(&self.params, name, |p| &p.name)
     }
 
     /// The applied stage's name, or [`DEFAULT_STAGE`].
@@ -577,6 +583,19 @@ impl Trigger {
             Trigger::Iot { .. } => "iot",
         }
     }
+}
+
+/// A deploy-time input (`params:`), with the chosen stage's value as its default.
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamType,
+    pub description: Option<String>,
+    /// The stage's value, else the param's own `default`; `None`: required at deploy.
+    pub default: Option<ParamValue>,
+    pub allowed: Vec<ParamValue>,
+    /// The param's name in the spec.
+    pub span: Span,
 }
 
 /// A raw IAM statement from `permissions:`, kept as written for lint and emitted as is.

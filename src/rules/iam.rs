@@ -327,6 +327,8 @@ pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
             false,
         ));
     }
+    // The app's own resources under their names without the stage: UD4009 reports those.
+    declared.extend(super::references::unstaged(model));
     for (f, s) in raw(cx) {
         if s.effect != Effect::Allow {
             continue;
@@ -335,7 +337,12 @@ pub fn undeclared_resource_grant(cx: &Context<'_>, out: &mut Vec<Finding>) {
             if r.value == "*" {
                 continue;
             }
-            let parts: Vec<&str> = r.value.splitn(6, ':').collect();
+            // References (`${tables.orders.arn}`, `${buckets.files.name}`) filled in first.
+            let text: String = aws::raw_resource_parts(model, &r.value)
+                .iter()
+                .map(|p| p.text("*", "*", "*"))
+                .collect();
+            let parts: Vec<&str> = text.splitn(6, ':').collect();
             let [_, _, service, _, _, resource] = parts.as_slice() else {
                 continue;
             };

@@ -4,6 +4,7 @@
 
 mod hygiene;
 mod iam;
+mod references;
 mod reliability;
 
 use crate::access::aws::Policy;
@@ -97,6 +98,7 @@ pub const RULES: &[(Code, RuleFn)] = &[
         Code::UndeclaredResourceGrant,
         iam::undeclared_resource_grant,
     ),
+    (Code::HardcodedOwnArn, references::hardcoded_own_arn),
     (
         Code::AsyncWithoutDeadLetter,
         reliability::async_without_dead_letter,

@@ -2,9 +2,11 @@
 //! `schemas/updraft.schema.json`: every doc comment becomes the hover text an editor shows.
 //! They hold what the user wrote, with spans; [`crate::model`] checks and completes them.
 
+mod params;
 pub mod read;
 mod values;
 
+pub use params::{Param, ParamType, ParamValue};
 use read::{Map, Spanned, spec_enum, spec_struct};
 pub use values::{Duration, EnvValue, Event, Json, Schedule, Use, Uses};
 
@@ -35,6 +37,8 @@ spec_struct! {
         pub defaults: Option<Spanned<Defaults>>,
         /// Named overrides chosen with `--stage` (for example `dev`, `prod`).
         pub stages: Map<Stage>,
+        /// Values given at deploy (CloudFormation parameters, Terraform variables), by name; `${params.NAME}` references one.
+        pub params: Map<Param>,
         /// The app's functions, by name.
         pub functions: Map<Function>,
         /// HTTP APIs, by name. Functions attach routes to them with `http` events.
@@ -109,6 +113,8 @@ spec_struct! {
         pub env: Map<Spanned<EnvValue>>,
         /// Per-function overrides in this stage, by function name.
         pub functions: Map<StageFunction>,
+        /// Param defaults in this stage, by param name (replacing the param's own `default`).
+        pub params: params::StageParams,
     }
 }
 

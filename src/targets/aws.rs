@@ -64,20 +64,53 @@ pub enum ArnPart {
     Partition,
     Region,
     Account,
+    /// A deploy-time param's value (`${params.NAME}`; only in raw `permissions`).
+    Param(String),
 }
 
-/// The placeholders a raw `permissions` resource may hold, each filled in by the target
-/// (`${AWS::Region}` in CloudFormation, `data.aws_region.current.name` in Terraform).
+impl ArnPart {
+    /// The part as text, with the given partition, region and account; a param as written
+    /// in the spec.
+    #[must_use]
+    pub fn text(&self, partition: &str, region: &str, account: &str) -> String {
+        match self {
+            ArnPart::Lit(s) => s.clone(),
+            ArnPart::Partition => partition.to_string(),
+            ArnPart::Region => region.to_string(),
+            ArnPart::Account => account.to_string(),
+            ArnPart::Param(name) => format!("${{params.{name}}}"),
+        }
+    }
+}
+
+/// The `${aws.*}` placeholders a raw `permissions` resource may hold, each filled in by the
+/// target (`${AWS::Region}` in CloudFormation, `data.aws_region.current.name` in Terraform).
+/// Raw resources may also hold `${params.NAME}`, `${app.name}`, `${app.stage}` and the ARN
+/// or name of a declared resource (`${tables.orders.arn}`, `${buckets.photos.name}`).
 pub const PLACEHOLDERS: &[(&str, ArnPart)] = &[
     ("${aws.partition}", ArnPart::Partition),
     ("${aws.region}", ArnPart::Region),
+    ("${aws.account_id}", ArnPart::Account),
     ("${aws.account}", ArnPart::Account),
 ];
 
+/// The attributes of a declared resource that a raw `permissions` value may reference.
+pub const RAW_ATTRS: &[&str] = &["arn", "name"];
+
+/// The kinds of resource a raw `permissions` value may reference.
+pub const RAW_KINDS: &[Kind] = &[
+    Kind::Table,
+    Kind::Bucket,
+    Kind::Queue,
+    Kind::Topic,
+    Kind::Function,
+    Kind::Secret,
+];
+
 /// A `${aws.name}` in text, or a `${section.name...}` reference as env values write them
-/// (`${tables.orders.arn}`): what a user may expect to be filled in, as opposed to an IAM
-/// policy variable (`${aws:username}`, `${*}`), which is kept as written. Returns each one's
-/// byte range.
+/// (`${tables.orders.arn}`, `${params.Domain}`): what a user may expect to be filled in, as
+/// opposed to an IAM policy variable (`${aws:username}`, `${*}`), which is kept as written.
+/// Returns each one's byte range.
 #[must_use]
 pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
@@ -88,7 +121,10 @@ pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .unwrap_or(body.len());
         let first = body[..len].split('.').next().unwrap_or("");
-        let section = first == "aws" || first == "app" || Kind::from_section(first).is_some();
+        let section = first == "aws"
+            || first == "app"
+            || first == "params"
+            || Kind::from_section(first).is_some();
         if section && body[..len].contains('.') && body[len..].starts_with('}') {
             out.push(at..at + 2 + len + 1);
             from = at + 2 + len + 1;
@@ -99,30 +135,46 @@ pub fn placeholder_like(text: &str) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-/// A raw `permissions` resource in parts: its [`PLACEHOLDERS`] as the values they stand
-/// for, the rest literal (IAM policy variables included). `Err` names the first placeholder
-/// that is not one of them (the spec check refuses it at its line first).
-///
-/// # Errors
-/// An unknown `${name.name}` placeholder.
-pub fn raw_resource_parts(text: &str) -> Result<Vec<ArnPart>, String> {
+/// A raw `permissions` value in parts: its placeholders as the values they stand for
+/// (pseudo parameters, params, the app's name and stage, a declared resource's ARN or
+/// name, built from its physical name like every derived ARN, so no role waits on a
+/// resource), the rest literal (IAM policy variables included). The spec check has
+/// refused every placeholder this does not know; one left is kept as written.
+#[must_use]
+pub fn raw_resource_parts(model: &Model, text: &str) -> Vec<ArnPart> {
     let mut parts = Vec::new();
     let mut last = 0;
     for range in placeholder_like(text) {
         let found = &text[range.clone()];
-        let Some((_, part)) = PLACEHOLDERS.iter().find(|(p, _)| *p == found) else {
-            return Err(found.to_string());
-        };
         if range.start > last {
             parts.push(ArnPart::Lit(text[last..range.start].to_string()));
         }
-        parts.push(part.clone());
+        let body = &found[2..found.len() - 1];
+        let pieces: Vec<&str> = body.split('.').collect();
+        match (
+            PLACEHOLDERS.iter().find(|(p, _)| *p == found),
+            pieces.as_slice(),
+        ) {
+            (Some((_, part)), _) => parts.push(part.clone()),
+            (None, ["app", "name"]) => parts.push(ArnPart::Lit(model.app.clone())),
+            (None, ["app", "stage"]) => parts.push(ArnPart::Lit(model.stage_name().to_string())),
+            (None, ["params", name]) => parts.push(ArnPart::Param((*name).to_string())),
+            (None, [section, name, attr]) if Kind::from_section(section).is_some() => {
+                let target = Ref::new(Kind::from_section(section).unwrap_or(Kind::Table), *name);
+                match *attr {
+                    "arn" => parts.extend(resource_arn(model, &target)),
+                    "name" => parts.extend(name_parts(model, &target)),
+                    _ => parts.push(ArnPart::Lit(found.to_string())),
+                }
+            }
+            _ => parts.push(ArnPart::Lit(found.to_string())),
+        }
         last = range.end;
     }
     if last < text.len() || parts.is_empty() {
         parts.push(ArnPart::Lit(text[last..].to_string()));
     }
-    Ok(parts)
+    merge(parts)
 }
 
 /// The ARN of a scope, in parts, so each target writes the partition, region and account
@@ -233,12 +285,7 @@ pub fn resource_arn(model: &Model, target: &Ref) -> Vec<ArnPart> {
 pub fn arn_text(model: &Model, arn: &Arn, partition: &str, region: &str, account: &str) -> String {
     arn_parts(model, arn)
         .into_iter()
-        .map(|p| match p {
-            ArnPart::Lit(s) => s,
-            ArnPart::Partition => partition.to_string(),
-            ArnPart::Region => region.to_string(),
-            ArnPart::Account => account.to_string(),
-        })
+        .map(|p| p.text(partition, region, account))
         .collect()
 }
 
@@ -289,12 +336,7 @@ impl DocWriter for TextArns<'_> {
         serde_json::Value::String(
             parts
                 .into_iter()
-                .map(|p| match p {
-                    ArnPart::Lit(s) => s,
-                    ArnPart::Partition => self.partition.to_string(),
-                    ArnPart::Region => self.region.to_string(),
-                    ArnPart::Account => self.account.to_string(),
-                })
+                .map(|p| p.text(self.partition, self.region, self.account))
                 .collect(),
         )
     }
@@ -358,7 +400,7 @@ pub fn policy_document_as<W: DocWriter>(
             w.object(statement)
         })
         .collect();
-    statements.extend(policy.raw.iter().map(|s| raw_statement_as(s, w)));
+    statements.extend(policy.raw.iter().map(|s| raw_statement_as(model, s, w)));
     document(w, statements)
 }
 
@@ -482,16 +524,13 @@ pub fn scheduler_policy<W: DocWriter>(
     document(w, statements)
 }
 
-/// A spec's raw statement written by a target: as written, but for the [`PLACEHOLDERS`] of
-/// its resources, which the target fills in.
-fn raw_statement_as<W: DocWriter>(s: &crate::model::Statement, w: &W) -> W::Value {
+/// A spec's raw statement written by a target: as written, but for the placeholders of its
+/// resources ([`raw_resource_parts`]), which the target fills in.
+fn raw_statement_as<W: DocWriter>(model: &Model, s: &crate::model::Statement, w: &W) -> W::Value {
     let resolved = |v: &[crate::model::Setting<String>]| {
         w.list(
             v.iter()
-                .map(|x| match raw_resource_parts(&x.value) {
-                    Ok(parts) => w.arn(parts),
-                    Err(_) => w.text(&x.value),
-                })
+                .map(|x| w.arn(raw_resource_parts(model, &x.value)))
                 .collect(),
         )
     };
@@ -585,6 +624,41 @@ pub fn code_key(path: Option<&str>, package: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_resources_fill_in_references_and_params() {
+        let file = crate::source::SourceFile::new(
+            "updraft.yaml",
+            "app: shop\nparams: { Ext: { default: x } }\ntables: { orders: { partition_key: { name: id, type: string } } }\nbuckets: { photos: {} }\n",
+        );
+        let model = crate::load(&file, &crate::Options::default()).expect("valid");
+        let text = |r: &str| -> String {
+            raw_resource_parts(&model, r)
+                .iter()
+                .map(|p| p.text("aws", "eu-west-1", "123456789012"))
+                .collect()
+        };
+        assert_eq!(
+            text("${tables.orders.arn}/index/*"),
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/shop-orders/index/*"
+        );
+        assert_eq!(
+            text("arn:${aws.partition}:s3:::${buckets.photos.name}/${aws:username}/*"),
+            "arn:aws:s3:::shop-photos-123456789012-eu-west-1/${aws:username}/*"
+        );
+        assert_eq!(
+            raw_resource_parts(&model, "arn:aws:s3:::${params.Ext}/*"),
+            vec![
+                ArnPart::Lit("arn:aws:s3:::".into()),
+                ArnPart::Param("Ext".into()),
+                ArnPart::Lit("/*".into()),
+            ]
+        );
+        assert_eq!(
+            text("${aws.account_id}:${aws.account}"),
+            "123456789012:123456789012"
+        );
+    }
 
     #[test]
     fn code_keys_and_ecr_images() {

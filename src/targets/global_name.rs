@@ -93,12 +93,7 @@ mod tests {
             let model = crate::load(&file, &options).expect("valid");
             bucket(&model, "photos")
                 .into_iter()
-                .map(|p| match p {
-                    ArnPart::Lit(s) => s,
-                    ArnPart::Account => "123456789012".into(),
-                    ArnPart::Region => "eu-west-1".into(),
-                    ArnPart::Partition => "aws".into(),
-                })
+                .map(|p| p.text("aws", "eu-west-1", "123456789012"))
                 .collect::<String>()
         };
         assert_eq!(name("shop", None), "shop-photos-123456789012-eu-west-1");

@@ -9,6 +9,7 @@ pub mod global_name;
 pub mod knative;
 pub mod name_limits;
 pub mod naming;
+pub mod params;
 pub mod plan;
 pub mod registry;
 pub mod terraform;

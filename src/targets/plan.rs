@@ -61,6 +61,8 @@ pub struct Plan<'m> {
     /// Per queue (sorted), the services allowed to deliver failed events to it.
     pub deliveries: BTreeMap<String, Vec<Delivery>>,
     pub alarms: Vec<AlarmPlan<'m>>,
+    /// Deploy-time inputs ([`super::params`]).
+    pub params: Vec<super::params::ParamPlan<'m>>,
 }
 
 /// A function that uses a Kubernetes secret (by `uses` or in an env value).
@@ -530,6 +532,7 @@ impl<'m> Plan<'m> {
             functions,
             deliveries,
             alarms: model.alarms.iter().map(|a| alarm(model, a)).collect(),
+            params: super::params::plan(model),
         }
     }
 

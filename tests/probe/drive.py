@@ -281,7 +281,59 @@ def stand_in_layers(aws, arns):
     return out
 
 
-def prepare_cfn(out, aws, bucket):
+def param_overrides(spec):
+    """A value other than its default for every spec param, given at deploy, so that the
+    suite sees a deploy-time input reach the functions: another allowed value, the default
+    plus one, or a marked string."""
+    out = {}
+    for name, p in (spec.get("params") or {}).items():
+        p = p or {}
+        kind, default, allowed = p.get("type", "string"), p.get("default"), p.get("allowed") or []
+        if allowed:
+            others = [a for a in allowed if str(a) != str(default)]
+            out[name] = str(others[-1] if others else allowed[0])
+        elif kind == "number":
+            out[name] = str((default or 0) + 1)
+        elif kind == "list":
+            out[name] = "probe-a,probe-b"
+        else:
+            out[name] = "probe-param-" + name.lower()
+    return out
+
+
+def param_env(spec):
+    """(function, env key, param) for every env value that is exactly `${params.NAME}`, in
+    `defaults` or a function's own env."""
+    out = []
+    shared = (spec.get("defaults") or {}).get("env") or {}
+    for fn, f in (spec.get("functions") or {}).items():
+        env = {**shared, **((f or {}).get("env") or {})}
+        for key, value in env.items():
+            m = re.fullmatch(r"\$\{params\.([A-Za-z0-9]+)\}", str(value))
+            if m:
+                out.append((fn, key, m.group(1)))
+    return out
+
+
+def check_params(aws, spec, tables, given):
+    """Each function's env as deployed: a value that is a param holds the value given at deploy."""
+    checked = []
+    for fn, key, param in param_env(spec):
+        err, body = invoke(aws, tables[fn]["role"], {"env?": True})
+        try:
+            seen = json.loads(body).get(key)
+        except Exception:
+            seen = None
+        want = given.get(param)
+        checked.append({"function": fn, "env": key, "param": param, "given": want, "seen": seen})
+        if seen != want:
+            finding("param %s given %r at deploy: function %s sees %s=%r" % (param, want, fn, key, seen))
+    report["params"] = checked
+    if given and not checked:
+        finding("the spec has params but no env value the suite could check")
+
+
+def prepare_cfn(out, aws, bucket, given=None):
     """Rewrite image functions (the local AWS has no container runtime) and return
     (template, parameters, code references)."""
     template = json.load(open(os.path.join(out, "template.json")))
@@ -306,6 +358,8 @@ def prepare_cfn(out, aws, bucket):
     for k, v in template.get("Parameters", {}).items():
         if k == "ArtifactBucket":
             params.append({"ParameterKey": k, "ParameterValue": bucket})
+        elif k in (given or {}):
+            params.append({"ParameterKey": k, "ParameterValue": given[k]})
         elif "Default" not in v:
             params.append({"ParameterKey": k, "ParameterValue": "probe-unused"})
     return template, params, cfn_code_refs(template)
@@ -442,12 +496,17 @@ class Terraform:
     def __call__(self, *a, check=True):
         return run([self.bin] + list(a) + ["-no-color"], cwd=self.dir, env=self.env, check=check)
 
-    def vars(self, bucket):
+    def vars(self, bucket, given=None):
         vs = tf_variables(self.dir)
         out = []
         for k, v in vs.items():
             if k == "artifact_bucket":
                 out += ["-var", "%s=%s" % (k, bucket)]
+            elif k in (given or {}):
+                value = given[k]
+                if "," in value:  # a list(string) variable
+                    value = json.dumps(value.split(","))
+                out += ["-var", "%s=%s" % (k, value)]
             elif v is None:
                 out += ["-var", "%s=probe-unused" % k]
         return out
@@ -1124,11 +1183,12 @@ def main():
         out = os.path.join(work, "out")
         compile_spec(args, spec_path, out)
         tables = access_tables(args, spec_path, spec)
+        given = param_overrides(spec)
         step("compile", t)
 
         t = time.time()
         if args.engine == "cloudformation":
-            template, params, refs = prepare_cfn(out, aws, bucket)
+            template, params, refs = prepare_cfn(out, aws, bucket, given)
             upload_code(aws, bucket, refs, tables, "1", args.python, out)
             status, failures = cfn_deploy(aws, stack, template, params)
             deployed = True
@@ -1146,7 +1206,7 @@ def main():
             tf.provider()
             tf("init", "-input=false")
             deployed = True
-            p = tf("apply", "-auto-approve", "-input=false", "-parallelism=20", *tf.vars(bucket), check=False)
+            p = tf("apply", "-auto-approve", "-input=false", "-parallelism=20", *tf.vars(bucket, given), check=False)
             if p.returncode != 0:
                 finding("terraform apply failed: " + (p.stderr or p.stdout)[-3000:])
                 raise SystemExit
@@ -1160,6 +1220,7 @@ def main():
         inv = inventory(aws, bucket)
         seed_buckets(aws, inv, tables)
         probe_all(aws, inv, tables)
+        check_params(aws, spec, tables, given)
         step("probe", t)
 
         t = time.time()
@@ -1177,7 +1238,7 @@ def main():
         compile_spec(args, spec_path, out2)
         tables2 = access_tables(args, spec_path, spec2)
         if args.engine == "cloudformation":
-            template2, params2, refs2 = prepare_cfn(out2, aws, bucket)
+            template2, params2, refs2 = prepare_cfn(out2, aws, bucket, given)
             keys1 = sorted({k for _, kind, k, *_ in refs if kind == "zip"})
             keys2 = sorted({k for _, kind, k, *_ in refs2 if kind == "zip"})
             upload_code(aws, bucket, refs2, tables2, "2", args.python, out2)
@@ -1230,7 +1291,7 @@ def main():
             if os.path.isdir(os.path.join(out2, "packages")):
                 shutil.copytree(os.path.join(out2, "packages"), os.path.join(out, "packages"), dirs_exist_ok=True)
             tf.provider()
-            plan = tf("plan", "-input=false", "-out=update.plan", *tf.vars(bucket), check=False)
+            plan = tf("plan", "-input=false", "-out=update.plan", *tf.vars(bucket, given), check=False)
             if plan.returncode == 0:
                 shown = json.loads(tf("show", "-json", "update.plan").stdout)
                 upd["changes"] = [{"action": "+".join(c["change"]["actions"]), "resource": c["address"],
@@ -1294,7 +1355,7 @@ def main():
         else:
             for addr in retained:
                 tf("state", "rm", addr)
-            p = tf("destroy", "-auto-approve", "-input=false", *tf.vars(bucket), check=False)
+            p = tf("destroy", "-auto-approve", "-input=false", *tf.vars(bucket, given), check=False)
             td["status"] = "destroyed" if p.returncode == 0 else "failed"
             if p.returncode != 0:
                 finding("terraform destroy failed: " + (p.stderr or p.stdout)[-2000:])

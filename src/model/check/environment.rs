@@ -140,6 +140,10 @@ impl Checker {
         match pieces.as_slice() {
             ["app", "name"] => return Some(EnvPart::AppName),
             ["app", "stage"] => return Some(EnvPart::Stage),
+            ["params", name] => {
+                self.param_ref(name, span)?;
+                return Some(EnvPart::Param((*name).to_string()));
+            }
             _ => {}
         }
         let [section, name, attr] = pieces.as_slice() else {

@@ -20,6 +20,7 @@ mod function_layers;
 mod gateway;
 mod lint;
 mod names;
+mod params;
 mod queue;
 mod route;
 mod secret;
@@ -61,6 +62,8 @@ struct Checker {
     colliding: BTreeSet<String>,
     /// Every bucket event declared so far, to refuse overlapping ones.
     bucket_events: Vec<event::BucketEventSeen>,
+    /// Every declared param's type (`None`: its settings could not be read).
+    params: BTreeMap<String, Option<spec::ParamType>>,
 }
 
 pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnostic>> {
@@ -76,10 +79,12 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
         misspelt: options.misspelt.clone(),
         colliding: BTreeSet::new(),
         bucket_events: Vec::new(),
+        params: BTreeMap::new(),
     };
     cx.declare_all(spec);
     let stage = cx.chosen_stage(spec, options);
     cx.shared_layers(spec);
+    let params = cx.params(spec, stage);
     let lint = cx.lint_settings(spec.lint.as_ref());
     let auths = sorted(spec.auth.iter().filter_map(|(n, a)| cx.auth(n, a)));
     let gateways = sorted(spec.gateways.iter().filter_map(|(n, g)| cx.gateway(n, g)));
@@ -119,6 +124,7 @@ pub(super) fn build(spec: &Spec, options: &Options) -> Result<Model, Vec<Diagnos
             auths,
             secrets,
             alarms,
+            params,
             lint,
         })
     } else {

@@ -1,8 +1,8 @@
 //! Raw IAM statements in a function's `permissions`.
 
 use super::Checker;
-use crate::diag::{Code, Diagnostic};
-use crate::model::{Setting, Statement};
+use crate::diag::{Code, Diagnostic, suggest};
+use crate::model::{Kind, ParamType, Setting, Statement};
 use crate::source::Span;
 use crate::spec;
 use crate::spec::read::Spanned;
@@ -33,6 +33,19 @@ fn json_has_placeholder(v: &serde_json::Value) -> bool {
     }
 }
 
+/// The placeholders a raw resource may hold, for help texts.
+fn known_placeholders() -> String {
+    let mut known: Vec<&str> = aws::PLACEHOLDERS.iter().map(|(p, _)| *p).collect();
+    known.extend([
+        "${app.name}",
+        "${app.stage}",
+        "${params.NAME}",
+        "${tables.NAME.arn}",
+        "${buckets.NAME.name}",
+    ]);
+    crate::spec::read::list(&known)
+}
+
 impl Checker {
     pub(super) fn statement(&mut self, s: &Spanned<spec::Statement>) -> Option<Statement> {
         let st = &s.value;
@@ -53,11 +66,15 @@ impl Checker {
         }
         for resource in st.resources.iter().chain(&st.not_resources) {
             let r = resource.value.as_str();
-            if r != "*" && !r.starts_with("arn:") {
+            // A reference first (`${tables.orders.arn}`, `${params.Queue}`) stands for an ARN.
+            let referenced = aws::placeholder_like(r)
+                .first()
+                .is_some_and(|p| p.start == 0);
+            if r != "*" && !r.starts_with("arn:") && !referenced {
                 self.error(
                     Diagnostic::new(Code::InvalidStatement, format!("`{r}` is not an ARN"))
                         .with_label(resource.span, "expected `arn:...` or `*`")
-                        .with_help("write the resource's full ARN"),
+                        .with_help("write the resource's full ARN, or reference one: `${tables.orders.arn}`"),
                 );
                 ok = false;
             }
@@ -79,30 +96,20 @@ impl Checker {
         })
     }
 
-    /// `${aws.region}`, `${aws.account}` and `${aws.partition}` are filled in by the target
-    /// in resources; any other `${name.name}`, or one outside resources, would reach AWS as
-    /// written (an invalid ARN), so it is refused here. IAM policy variables
-    /// (`${aws:username}`) are not placeholders and stay as written.
+    /// Placeholders in resources are filled in by the target: `${aws.partition}`,
+    /// `${aws.region}`, `${aws.account_id}` (or `${aws.account}`), `${app.name}`,
+    /// `${app.stage}`, `${params.NAME}` (a string param) and the ARN or name of a declared
+    /// resource (`${tables.orders.arn}`). Any other `${name.name}`, or one outside resources,
+    /// would reach AWS as written (an invalid ARN), so it is refused here. IAM policy
+    /// variables (`${aws:username}`) are not placeholders and stay as written.
     fn statement_placeholders(&mut self, st: &spec::Statement) -> bool {
-        let known = aws::PLACEHOLDERS
-            .iter()
-            .map(|(p, _)| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let known = known_placeholders();
         let mut ok = true;
         for resource in st.resources.iter().chain(&st.not_resources) {
-            if let Err(found) = aws::raw_resource_parts(&resource.value) {
-                self.error(
-                    Diagnostic::new(
-                        Code::InvalidStatement,
-                        format!("`{found}` is not a placeholder updraft fills in"),
-                    )
-                    .with_label(resource.span, "unknown placeholder")
-                    .with_help(format!(
-                        "resources may hold {known}; IAM policy variables are written with a colon, for example `${{aws:username}}`"
-                    )),
-                );
-                ok = false;
+            for range in aws::placeholder_like(&resource.value) {
+                let found = &resource.value[range];
+                let span = super::part_span(&resource.value, resource.span, found);
+                ok &= self.raw_placeholder(found, span);
             }
         }
         let mut elsewhere: Vec<Span> = (st.actions.iter().chain(&st.not_actions))
@@ -131,6 +138,116 @@ impl Checker {
             ok = false;
         }
         ok
+    }
+
+    /// Whether one placeholder of a raw resource is one the targets fill in (reported if not).
+    fn raw_placeholder(&mut self, found: &str, span: Span) -> bool {
+        if aws::PLACEHOLDERS.iter().any(|(p, _)| *p == found) {
+            return true;
+        }
+        let body = &found[2..found.len() - 1];
+        let pieces: Vec<&str> = body.split('.').collect();
+        match pieces.as_slice() {
+            ["app", "name" | "stage"] => true,
+            ["params", name] => {
+                match self.param_ref(name, span) {
+                    Some(ParamType::String) => true,
+                    Some(kind) => {
+                        let (label, help) = match kind {
+                            ParamType::Secret => (
+                                "a secret param here would be printed in the role's policy",
+                                "name the resource with a `string` param; keep secrets in env values or `secrets`",
+                            ),
+                            _ => (
+                                "an ARN takes a `string` param",
+                                "make the param a `string`, or write one statement per value",
+                            ),
+                        };
+                        self.error(
+                        Diagnostic::new(
+                            Code::InvalidStatement,
+                            format!("param `{name}` is a {kind} param, which a permission cannot hold"),
+                        )
+                        .with_label(span, label)
+                        .with_help(help),
+                    );
+                        false
+                    }
+                    // An unknown param (reported), or one whose settings could not be read.
+                    _ => false,
+                }
+            }
+            [section, name, attr] if Kind::from_section(section).is_some() => {
+                let kind = Kind::from_section(section).unwrap_or(Kind::Table);
+                self.raw_resource_ref(kind, name, attr, span)
+            }
+            _ => {
+                let close = suggest(found, aws::PLACEHOLDERS.iter().map(|(p, _)| *p));
+                self.error(
+                    Diagnostic::new(
+                        Code::InvalidStatement,
+                        format!("`{found}` is not a placeholder updraft fills in"),
+                    )
+                    .with_label(span, "unknown placeholder")
+                    .with_help(match close {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!(
+                            "resources may hold {}; IAM policy variables are written with a colon, for example `${{aws:username}}`",
+                            known_placeholders()
+                        ),
+                    }),
+                );
+                false
+            }
+        }
+    }
+
+    /// `${kind.name.arn}` or `${kind.name.name}` of a declared resource in a raw resource.
+    fn raw_resource_ref(&mut self, kind: Kind, name: &str, attr: &str, span: Span) -> bool {
+        if !aws::RAW_KINDS.contains(&kind) {
+            let kinds: Vec<&str> = aws::RAW_KINDS.iter().map(|k| k.section()).collect();
+            self.error(
+                Diagnostic::new(
+                    Code::InvalidStatement,
+                    format!("a permission cannot name a {} by reference", kind.noun()),
+                )
+                .with_label(span, "not a resource a statement grants on")
+                .with_help(format!(
+                    "resources may reference {}, for example `${{tables.orders.arn}}`",
+                    crate::spec::read::list(&kinds)
+                )),
+            );
+            return false;
+        }
+        let Some(name) = self.resolve(
+            &Spanned::new(name.to_string(), span),
+            kind,
+            Code::UnknownEnvReference,
+        ) else {
+            return false;
+        };
+        if aws::RAW_ATTRS.contains(&attr) {
+            return true;
+        }
+        let help = match suggest(attr, aws::RAW_ATTRS.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!(
+                "a permission may use a resource's {}",
+                crate::spec::read::list(aws::RAW_ATTRS)
+            ),
+        };
+        self.error(
+            Diagnostic::new(
+                Code::InvalidReference,
+                format!(
+                    "{} `{name}` has no attribute `{attr}` in a permission",
+                    kind.noun()
+                ),
+            )
+            .with_label(span, "unknown attribute")
+            .with_help(help),
+        );
+        false
     }
 
     /// Whether a statement has one list of actions and one of resources.

@@ -80,11 +80,7 @@ fn function(b: &mut Builder<'_>, f: &FunctionPlan<'_>) {
                 let param = logical_id(f.name, "ImageUri");
                 b.template.parameters.insert(
                     param.clone(),
-                    Parameter {
-                        kind: "String",
-                        description: image.input_description.clone(),
-                        default: None,
-                    },
+                    Parameter::text(image.input_description.clone(), None),
                 );
                 reference(&param)
             };

@@ -13,6 +13,7 @@
 mod compute;
 mod data;
 mod events;
+mod params;
 pub mod split;
 pub mod template;
 
@@ -258,6 +259,10 @@ impl Builder<'_> {
     /// hyphens are) is a diagnostic, never an overwrite.
     pub fn add(&mut self, id: String, mut resource: Resource) {
         resource.properties = template::literals(resource.properties);
+        if self.template.parameters.contains_key(&id) {
+            self.diagnostics.push(params::clash(&id));
+            return;
+        }
         if self.template.resources.contains_key(&id) {
             self.diagnostics.push(
                 Diagnostic::new(
@@ -284,21 +289,20 @@ impl Builder<'_> {
         if self.plan.code_packages {
             self.template.parameters.insert(
                 "ArtifactBucket".into(),
-                Parameter {
-                    kind: "String",
-                    description: "S3 bucket holding the functions' code packages".into(),
-                    default: None,
-                },
+                Parameter::text(
+                    "S3 bucket holding the functions' code packages".into(),
+                    None,
+                ),
             );
             self.template.parameters.insert(
                 "ArtifactPrefix".into(),
-                Parameter {
-                    kind: "String",
-                    description: "Key prefix of the code packages in ArtifactBucket".into(),
-                    default: Some(self.plan.artifact_prefix.clone()),
-                },
+                Parameter::text(
+                    "Key prefix of the code packages in ArtifactBucket".into(),
+                    Some(self.plan.artifact_prefix.clone()),
+                ),
             );
         }
+        self.params();
     }
 
     /// A Kubernetes Secret has no AWS form: using one is an error on this target.
@@ -350,6 +354,9 @@ impl Builder<'_> {
 
     /// An env value: text, or `Fn::Join` of text and references.
     pub fn env(&self, value: &crate::model::EnvValue) -> Value {
+        if let [EnvPart::Param(name)] = value.parts.as_slice() {
+            return self.param_value(name);
+        }
         let parts = value
             .parts
             .iter()
@@ -358,6 +365,7 @@ impl Builder<'_> {
                 EnvPart::AppName => Value::String(self.model.app.clone()),
                 EnvPart::Stage => Value::String(self.model.stage_name().to_string()),
                 EnvPart::Ref { target, attr } => self.attribute(target, *attr),
+                EnvPart::Param(name) => self.param_value(name),
             })
             .collect();
         template::join(parts)

@@ -265,16 +265,15 @@ pub fn split(
         for export in &needs {
             child.parameters.insert(
                 export.name(),
-                Parameter {
-                    kind: "String",
-                    description: format!(
+                Parameter::text(
+                    format!(
                         "{} of {} in stack {}",
                         export.attribute.as_deref().unwrap_or("Ref"),
                         export.id,
                         stack_of[&export.id]
                     ),
-                    default: None,
-                },
+                    None,
+                ),
             );
             after
                 .entry(key.clone())
@@ -325,7 +324,14 @@ pub fn split(
     for key in children.keys() {
         let mut parameters = serde_json::Map::new();
         for p in &passthrough[key] {
-            parameters.insert(p.clone(), json!({ "Ref": p }));
+            // A stack's parameters are strings: a list goes down joined, and is split again
+            // by the child's own `CommaDelimitedList` parameter.
+            let value = if template.parameters[p].kind == "CommaDelimitedList" {
+                json!({ "Fn::Join": [",", { "Ref": p }] })
+            } else {
+                json!({ "Ref": p })
+            };
+            parameters.insert(p.clone(), value);
         }
         for export in &imports[key] {
             parameters.insert(

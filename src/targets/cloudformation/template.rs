@@ -34,6 +34,25 @@ pub struct Parameter {
     pub description: String,
     #[serde(rename = "Default", skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// Hidden from the console, the API and events (a secret param).
+    #[serde(rename = "NoEcho", skip_serializing_if = "std::ops::Not::not")]
+    pub no_echo: bool,
+    #[serde(rename = "AllowedValues", skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+}
+
+impl Parameter {
+    /// A string parameter, echoed, taking any value.
+    #[must_use]
+    pub fn text(description: String, default: Option<String>) -> Self {
+        Self {
+            kind: "String",
+            description,
+            default,
+            no_echo: false,
+            allowed: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -173,6 +192,8 @@ pub fn arn(parts: &[ArnPart]) -> Value {
             ArnPart::Partition => "${AWS::Partition}".into(),
             ArnPart::Region => "${AWS::Region}".into(),
             ArnPart::Account => "${AWS::AccountId}".into(),
+            // A template parameter of the same name (`targets::params`).
+            ArnPart::Param(name) => format!("${{{name}}}"),
         })
         .collect();
     sub(text)

@@ -337,12 +337,7 @@ fn aws_source(b: &mut Builder<'_>, f: &Function, event: &Trigger, delivery: &Del
             let physical: String =
                 aws::name_parts(b.model, &crate::model::Ref::new(Kind::Bucket, bucket))
                     .into_iter()
-                    .map(|p| match p {
-                        aws::ArnPart::Lit(text) => text,
-                        aws::ArnPart::Partition => "aws".into(),
-                        aws::ArnPart::Region => region.clone(),
-                        aws::ArnPart::Account => "<account>".into(),
-                    })
+                    .map(|p| p.text("aws", &region, "<account>"))
                     .collect();
             let queue = short_name(&format!(
                 "{}-{}-{bucket}-events",

@@ -19,6 +19,7 @@ mod eventing;
 pub mod images;
 pub mod mesh;
 mod monitoring;
+mod params;
 mod policies;
 mod routes;
 mod serving;
@@ -95,6 +96,7 @@ impl Target for Knative {
             ]);
         }
         support::check(&mut b);
+        b.params_config();
         b.images = images::plan(&mut b, self.registry.as_deref(), self.code_root.as_deref());
         let plan = eventing::lower(&mut b);
         policies::lower(&mut b);
@@ -167,6 +169,8 @@ pub(crate) struct Builder<'a> {
     /// Findings that do not stop the compilation.
     pub warnings: Vec<Diagnostic>,
     pub service_accounts: Vec<Value>,
+    /// The ConfigMap of the params.
+    pub configs: Vec<Value>,
     pub services: Vec<Value>,
     pub brokers: Vec<Value>,
     pub triggers: Vec<Value>,
@@ -195,6 +199,7 @@ impl<'a> Builder<'a> {
             diagnostics: Vec::new(),
             warnings: Vec::new(),
             service_accounts: Vec::new(),
+            configs: Vec::new(),
             services: Vec::new(),
             brokers: Vec::new(),
             triggers: Vec::new(),
@@ -323,6 +328,11 @@ impl<'a> Builder<'a> {
             "serviceaccounts.yaml",
             self.service_accounts.iter().collect(),
             count(self.service_accounts.len(), "ServiceAccount"),
+        );
+        file(
+            "params.yaml",
+            self.configs.iter().collect(),
+            count(self.configs.len(), "ConfigMap"),
         );
         file(
             "services.yaml",

@@ -54,7 +54,15 @@ pub(super) fn lower(b: &mut Builder<'_>, plan: &Plan) {
 /// A value of an env var: text, or parts of which some are read from Secrets.
 enum Piece {
     Text(String),
-    Secret { name: String, key: String },
+    Secret {
+        name: String,
+        key: String,
+    },
+    /// A key of a ConfigMap (the params').
+    Config {
+        name: String,
+        key: String,
+    },
 }
 
 fn service(b: &mut Builder<'_>, f: &Function, image: &str, plan: &Plan) -> Value {
@@ -386,6 +394,18 @@ fn resolve(
             EnvPart::Literal(s) => Piece::Text(s.clone()),
             EnvPart::AppName => Piece::Text(b.model.app.clone()),
             EnvPart::Stage => Piece::Text(b.model.stage_name().to_string()),
+            EnvPart::Param(name) => {
+                let secret = b
+                    .model
+                    .param(name)
+                    .is_some_and(|p| p.kind == crate::model::ParamType::Secret);
+                let (object, key) = (b.params_object(), name.clone());
+                if secret {
+                    Piece::Secret { name: object, key }
+                } else {
+                    Piece::Config { name: object, key }
+                }
+            }
             EnvPart::Ref { target, attr } => {
                 if target.kind == Kind::Secret {
                     referenced_secrets.insert(target.name.clone());
@@ -496,6 +516,9 @@ fn env_var(name: &str, pieces: Vec<Piece>, helpers: &mut BTreeMap<String, Value>
     if let [Piece::Secret { name: secret, key }] = pieces.as_slice() {
         return json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": secret, "key": key } } });
     }
+    if let [Piece::Config { name: config, key }] = pieces.as_slice() {
+        return json!({ "name": name, "valueFrom": { "configMapKeyRef": { "name": config, "key": key } } });
+    }
     let mut value = String::new();
     for piece in pieces {
         match piece {
@@ -505,6 +528,13 @@ fn env_var(name: &str, pieces: Vec<Piece>, helpers: &mut BTreeMap<String, Value>
                 let _ = write!(value, "$({helper})");
                 helpers.entry(helper.clone()).or_insert_with(|| {
                     json!({ "name": helper, "valueFrom": { "secretKeyRef": { "name": secret, "key": key } } })
+                });
+            }
+            Piece::Config { name: config, key } => {
+                let helper = format!("{HELPER_PREFIX}PARAM_{}", upper_snake(&key));
+                let _ = write!(value, "$({helper})");
+                helpers.entry(helper.clone()).or_insert_with(|| {
+                    json!({ "name": helper, "valueFrom": { "configMapKeyRef": { "name": config, "key": key } } })
                 });
             }
         }

@@ -21,6 +21,7 @@
 mod compute;
 mod data;
 mod events;
+mod params;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -434,6 +435,7 @@ impl<'a> Builder<'a> {
                 Some(self.plan.artifact_prefix.clone()),
             );
         }
+        self.params();
         for ty in ["aws_partition", "aws_region", "aws_caller_identity"] {
             self.main.block(Block::new("data", &[ty, "current"]));
             self.data_sources += 1;
@@ -621,6 +623,7 @@ impl<'a> Builder<'a> {
                 EnvPart::AppName => parts.push(Part::Lit(self.model.app.clone())),
                 EnvPart::Stage => parts.push(Part::Lit(self.model.stage_name().to_string())),
                 EnvPart::Ref { target, attr } => parts.extend(self.attribute(target, *attr)),
+                EnvPart::Param(name) => parts.push(Part::Interp(self.param_value(name))),
             }
         }
         Expr::Template(parts)
@@ -704,6 +707,8 @@ fn arn_part(part: ArnPart, provider: Provider) -> Part {
         ArnPart::Account => Part::Interp(Expr::reference(
             "data.aws_caller_identity.current.account_id",
         )),
+        // A variable of the same name (`targets::params`).
+        ArnPart::Param(name) => Part::Interp(Expr::path(&["var", name.as_str()])),
     }
 }
 
