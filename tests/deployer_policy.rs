@@ -221,8 +221,16 @@ fn a_user_with_only_the_policy_deploys_updates_and_destroys_and_nothing_else() {
         eprintln!("SKIP: deployer policy on the local AWS: the local AWS or terraform is absent");
         return;
     }
-    for engine in ["cloudformation", "terraform"] {
-        prove(engine, &kit, &tools, &python);
+    // nightly-report: rules, a scheduler schedule and its role, alarms, invoke configs, a
+    // bucket kept on delete; photo-share: buckets with notifications, CORS and lifecycle, an
+    // HTTP API with JWT auth, a table stream's event-source mapping.
+    let cases = [
+        ("cloudformation", "nightly-report", "iot-ingest"),
+        ("terraform", "nightly-report", "iot-ingest"),
+        ("terraform", "photo-share", "nightly-report"),
+    ];
+    for (i, (engine, example, other)) in cases.into_iter().enumerate() {
+        prove(i, engine, example, other, &kit, &tools, &python);
     }
 }
 
@@ -231,7 +239,15 @@ fn a_user_with_only_the_policy_deploys_updates_and_destroys_and_nothing_else() {
 /// with only the policy, another app denied. CloudFormation: the change set, the stack and
 /// its deletion by such a user, another app's stack denied, and what the local AWS does with
 /// a stack service role (printed as a GAP: it accepts `RoleARN` and does not use it).
-fn prove(engine: &str, kit: &std::path::Path, tools: &std::path::Path, python: &std::path::Path) {
+fn prove(
+    case: usize,
+    engine: &str,
+    example: &str,
+    other: &str,
+    kit: &std::path::Path,
+    tools: &std::path::Path,
+    python: &std::path::Path,
+) {
     let account = format!(
         "72{:09}{}",
         std::time::SystemTime::now()
@@ -239,16 +255,16 @@ fn prove(engine: &str, kit: &std::path::Path, tools: &std::path::Path, python: &
             .unwrap()
             .as_secs()
             % 1_000_000_000,
-        u8::from(engine == "terraform")
+        case
     );
-    let work = std::env::temp_dir().join(format!("updraft-deployer-{engine}-{account}"));
+    let work = std::env::temp_dir().join(format!("updraft-deployer-{example}-{engine}-{account}"));
     let port = std::env::var("LOCAL_AWS_PORT").unwrap_or_else(|_| "4566".into());
     let out = Command::new(python)
         .arg(common::root().join("tests/probe/deployer.py"))
         .arg("--example")
-        .arg(common::root().join("examples/nightly-report"))
+        .arg(common::root().join("examples").join(example))
         .arg("--other")
-        .arg(common::root().join("examples/iot-ingest"))
+        .arg(common::root().join("examples").join(other))
         .args(["--engine", engine, "--account", &account])
         .arg("--updraft")
         .arg(env!("CARGO_BIN_EXE_updraft"))
@@ -261,17 +277,20 @@ fn prove(engine: &str, kit: &std::path::Path, tools: &std::path::Path, python: &
         .args(["--endpoint", &format!("https://127.0.0.1:{port}")])
         .output()
         .expect("run deployer.py");
-    let log = common::root().join(format!("target/deployer-policy-{engine}.log"));
+    let log = common::root().join(format!("target/deployer-policy-{example}-{engine}.log"));
     std::fs::write(&log, &out.stderr).ok();
     let _ = std::fs::remove_dir_all(&work);
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("no report from deployer.py ({e}); log: {}", log.display()));
     for g in report["gaps"].as_array().into_iter().flatten() {
-        println!("{engine}: GAP (local AWS): {}", g.as_str().unwrap_or(""));
+        println!(
+            "{example}/{engine}: GAP (local AWS): {}",
+            g.as_str().unwrap_or("")
+        );
     }
     for s in report["steps"].as_array().into_iter().flatten() {
         println!(
-            "{engine}: {} ok={} {}s denials={}",
+            "{example}/{engine}: {} ok={} {}s denials={}",
             s["step"], s["ok"], s["seconds"], s["denials"]
         );
     }
@@ -284,7 +303,7 @@ fn prove(engine: &str, kit: &std::path::Path, tools: &std::path::Path, python: &
         .collect();
     assert!(
         failed.is_empty(),
-        "{engine}: not proven: {failed:?} (log: {})",
+        "{example}/{engine}: not proven: {failed:?} (log: {})",
         log.display()
     );
 }

@@ -80,6 +80,7 @@ GAP_ANY = {
     "lambda:CreateFunction": "the local AWS checks CreateFunction on \"*\" (AWS: the new function's ARN)",
     "dynamodb:ListTagsOfResource": "the local AWS checks ListTagsOfResource on \"*\" (AWS: the table named by ResourceArn)",
     "sns:ListTagsForResource": "the local AWS checks ListTagsForResource on \"*\" (AWS: the topic named by ResourceArn)",
+    "lambda:CreateEventSourceMapping": "the local AWS sets no `lambda:FunctionArn` condition key, so the deployer policy's condition on CreateEventSourceMapping never matches there (granted here without it)",
     "cloudwatch:DescribeAlarms": "the local AWS checks DescribeAlarms on \"*\" (AWS: the alarms named by AlarmNames)",
     "events:ListTagsForResource": "the local AWS checks ListTagsForResource on \"*\" (AWS: the rule named by ResourceARN)",
 }
