@@ -189,7 +189,9 @@ impl Ctx<'_, '_> {
         let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
         let packages = match engine {
             Engine::Cloudformation => plan.code_packages,
-            Engine::Terraform => plan.unwritten_packages,
+            // `compile --out` writes the packages beside the module, which reads them from
+            // disk; only packages kept in a bucket (`--artifact-bucket`) are read from S3.
+            Engine::Terraform => plan.unwritten_packages && self.options.artifact_bucket.is_some(),
         };
         let s3 = |name: &str| format!("arn:{}:s3:::{name}", self.options.partition);
         match kind {

@@ -47,8 +47,9 @@ pub struct Args {
     /// CloudFormation: the stack's name [default: `<app>[-<stage>]`].
     #[arg(long, value_name = "NAME")]
     pub stack_name: Option<String>,
-    /// The bucket the code packages are uploaded to (CloudFormation's `ArtifactBucket`)
-    /// [default: any bucket, under the app's artifact prefix only].
+    /// The bucket the code packages are uploaded to: CloudFormation's `ArtifactBucket`
+    /// [default: any bucket, under the app's artifact prefix only]; Terraform reads packages
+    /// from beside the module unless this names the bucket they are kept in.
     #[arg(long, value_name = "BUCKET")]
     pub artifact_bucket: Option<String>,
     /// Terraform: the S3 backend's state, `s3://BUCKET/KEY`.
