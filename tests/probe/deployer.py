@@ -81,6 +81,7 @@ GAP_ANY = {
     "dynamodb:ListTagsOfResource": "the local AWS checks ListTagsOfResource on \"*\" (AWS: the table named by ResourceArn)",
     "sns:ListTagsForResource": "the local AWS checks ListTagsForResource on \"*\" (AWS: the topic named by ResourceArn)",
     "lambda:CreateEventSourceMapping": "the local AWS sets no `lambda:FunctionArn` condition key, so the deployer policy's condition on CreateEventSourceMapping never matches there (granted here without it)",
+    "lambda:ListEventSourceMappings": "the local AWS authorizes GetEventSourceMapping as lambda:ListEventSourceMappings (AWS: lambda:GetEventSourceMapping on the mapping, which the deployer policy grants)",
     "cloudwatch:DescribeAlarms": "the local AWS checks DescribeAlarms on \"*\" (AWS: the alarms named by AlarmNames)",
     "events:ListTagsForResource": "the local AWS checks ListTagsForResource on \"*\" (AWS: the rule named by ResourceARN)",
 }
