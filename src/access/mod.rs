@@ -12,6 +12,7 @@
 
 pub mod aws;
 pub mod catalogue;
+pub mod deployer;
 pub mod diff;
 
 use crate::model::{Access, Function, Kind, Model, Ref, Trigger};

@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod completions;
 mod cost;
+mod deployer_policy;
 mod diff_access;
 mod explain;
 mod explain_access;
@@ -87,6 +88,7 @@ pub enum Command {
     ExplainAccess(explain_access::Args),
     DiffAccess(diff_access::Args),
     Cost(cost::Args),
+    DeployerPolicy(deployer_policy::Args),
     Schema(schema::Args),
     Explain(explain::Args),
     Init(init::Args),
@@ -115,6 +117,7 @@ pub fn run(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitSta
         Command::ExplainAccess(args) => explain_access::run(args, out),
         Command::DiffAccess(args) => diff_access::run(args, out),
         Command::Cost(args) => cost::run(args, out),
+        Command::DeployerPolicy(args) => deployer_policy::run(args, out),
         Command::Schema(args) => schema::run(args, out),
         Command::Explain(args) => explain::run(args, out),
         Command::Init(args) => init::run(args, out),
