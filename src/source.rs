@@ -48,6 +48,9 @@ pub struct SourceFile {
     name: String,
     text: String,
     line_starts: Vec<u32>,
+    /// Whether the text has a `\r` outside a `\r\n` pair (miette counts it as a line break,
+    /// `line_starts` does not).
+    lone_cr: bool,
 }
 
 /// A 1-based line and column (column counted in characters, as editors do).
@@ -67,10 +70,14 @@ impl SourceFile {
                     .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
             )
             .collect();
+        let lone_cr = text
+            .match_indices('\r')
+            .any(|(i, _)| text.as_bytes().get(i + 1) != Some(&b'\n'));
         Self {
             name: name.into(),
             text,
             line_starts,
+            lone_cr,
         }
     }
 
@@ -101,6 +108,19 @@ impl SourceFile {
             .nth(column.saturating_sub(1))
             .map_or(line_text.len(), |(i, _)| i);
         Some(start + within)
+    }
+
+    /// The byte offset where a line starts that is `lines` lines above the one holding
+    /// `offset`, and that line's 0-based index; `(0, 0)` near the top of the file, or when the
+    /// text has lone `\r` breaks (which the line index does not count).
+    #[must_use]
+    pub fn line_start_above(&self, offset: u32, lines: usize) -> (usize, usize) {
+        if self.lone_cr {
+            return (0, 0);
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let above = line.saturating_sub(lines);
+        (self.line_starts[above] as usize, above)
     }
 
     /// Line and column of a byte offset.

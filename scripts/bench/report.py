@@ -22,18 +22,25 @@ COLORS = {
     "cloudformation --split": "#17a2b8",
     "terraform": "#2ca02c",
     "knative": "#7b3fb5",
+    "lint (JSON)": "#8c564b",
+    "lint (human)": "#e377c2",
+    "lint (SARIF)": "#bcbd22",
+    "check": "#555555",
 }
+COMPILE = ("cloudformation", "terraform", "knative")
 
 
 def series_key(row):
-    return ("sam", "") if row["tool"] == "sam" else ("updraft", row["target"])
+    return ("sam", "") if row["tool"] == "sam" else (row["tool"], row["target"])
 
 
 def name(key):
     tool, target = key
     if tool == "sam":
         return "SAM (aws-sam-translator) → CloudFormation"
-    return f"updraft → {target}"
+    if tool == "floor":
+        return f"floor (serde round trip) → {target}"
+    return f"updraft → {target}" if target in COMPILE else f"updraft {target}"
 
 
 def fmt_time(s):
@@ -104,7 +111,7 @@ def table(summary, skipped):
                 continue
             s = per[n]
             ratio = ""
-            if n in sam:
+            if n in sam and (key[1] in COMPILE or key == ("sam", "")) and key[0] != "floor":
                 ratio = f"{sam[n]['wall_med'] / s['wall_med']:.1f}×" if key != ("sam", "") else "1×"
             result = s["outcome"]
             if key == ("sam", "") and s["tr_med"] is not None:
@@ -118,17 +125,34 @@ def table(summary, skipped):
     return "\n".join(lines)
 
 
+def floor_table(summary):
+    """updraft's median time against the floor's, per N and compile target."""
+    lines = ["| N | target | updraft | floor | updraft ÷ floor (bar: ≤ 5×) | floor CPU | updraft CPU |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    ns = sorted({n for per in summary.values() for n in per})
+    for n in ns:
+        for t in COMPILE:
+            u, f = summary.get(("updraft", t), {}).get(n), summary.get(("floor", t), {}).get(n)
+            if not u or not f:
+                continue
+            lines.append(f"| {n:,} | {t} | {fmt_time(u['wall_med'])} | {fmt_time(f['wall_med'])} | "
+                         f"{u['wall_med'] / f['wall_med']:.1f}× | {fmt_time(f['cpu_med'])} | {fmt_time(u['cpu_med'])} |")
+    return "\n".join(lines)
+
+
 def growth(summary):
     lines = ["| tool → target | " + " | ".join(["time(N) ÷ time(N/10)"] * 1) + " |", "| --- | --- |"]
-    lines = ["| tool → target | 10 → 100 | 100 → 1,000 | 1,000 → 10,000 (bar: ≤ 12×) |", "| --- | ---: | ---: | ---: |"]
+    steps = [(10, 100), (100, 1000), (1000, 10000), (10000, 100000)]
+    lines = ["| tool → target | 10 → 100 | 100 → 1,000 | 1,000 → 10,000 (bar: ≤ 11×) | 10,000 → 100,000 |",
+             "| --- | ---: | ---: | ---: | ---: |"]
     for key, per in summary.items():
         cells = []
-        for a, b in [(10, 100), (100, 1000), (1000, 10000)]:
+        for a, b in steps:
             cells.append(f"{per[b]['wall_med'] / per[a]['wall_med']:.1f}×" if a in per and b in per else "-")
         lines.append(f"| {name(key)} | " + " | ".join(cells) + " |")
         if key == ("sam", "") and any(per[n]["tr_med"] for n in per):
             cells = []
-            for a, b in [(10, 100), (100, 1000), (1000, 10000)]:
+            for a, b in steps:
                 ok = a in per and b in per and per[a]["tr_med"] and per[b]["tr_med"]
                 cells.append(f"{per[b]['tr_med'] / per[a]['tr_med']:.1f}×" if ok else "-")
             lines.append("| SAM transform alone (in-process) | " + " | ".join(cells) + " |")
@@ -167,7 +191,7 @@ def svg(summary, path):
         'font-family="Helvetica, Arial, sans-serif" font-size="12">',
         f'<rect width="{W}" height="{H}" fill="white"/>',
         f'<text x="{left + pw / 2:.1f}" y="22" text-anchor="middle" font-size="14" font-weight="bold">'
-        "Compile time against app size (median wall time per process, log-log)</text>",
+        "Time against app size (median wall time per process, log-log)</text>",
     ]
     d = xmin
     while d <= xmax:
@@ -209,6 +233,8 @@ def svg(summary, path):
         o.insert(1, f'<defs><clipPath id="plot"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath></defs>')
     hollow_any = False
     for key, per in summary.items():
+        if key[0] == "floor" or key[1] in ("lint (human)", "lint (SARIF)"):
+            continue  # in the tables; the plot keeps one line per kind of work
         color = COLORS.get(key[1] if key[0] == "updraft" else "sam", "#555")
         hollow = {n for n, s in per.items() if s["outcome"].startswith("refused")}
         hollow_any |= bool(hollow)
@@ -245,6 +271,9 @@ def main():
     print(table(summary, skipped))
     print("\n## Growth (median time ratio between sizes)\n")
     print(growth(summary))
+    if any(key[0] == "floor" for key in summary):
+        print("\n## Against the floor (same run)\n")
+        print(floor_table(summary))
     if a.svg:
         svg(summary, a.svg)
         print(f"\n(plot: {a.svg})", file=sys.stderr)

@@ -213,14 +213,23 @@ impl SourceCode for SourceFile {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.text().read_span(span, before, after)?;
+        // miette scans from the first byte of what it is given; start it a line above the
+        // context instead, so each diagnostic costs its own lines, not the whole file before
+        // it. Started at a line start with at least `before` breaks before the span, its scan
+        // reaches the same state as from the top, offsets and line numbers shifted.
+        let offset = u32::try_from(span.offset()).unwrap_or(u32::MAX);
+        let (base, line) = self.line_start_above(offset, before + 1);
+        let rest = &self.text()[base..];
+        let local = SourceSpan::new((span.offset().saturating_sub(base)).into(), span.len());
+        let inner = rest.read_span(&local, before, after)?;
+        let found = inner.span();
         Ok(Box::new(MietteSpanContents::new_named(
             self.name().to_string(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new((found.offset() + base).into(), found.len()),
+            inner.line() + line,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + line,
         )))
     }
 }
@@ -436,6 +445,45 @@ mod tests {
             "::error file=dir%2Ca%3Ab.yaml,line=1,col=1,endLine=1,endColumn=4,\
              title=UD1001 unknown-key::50%25 bad%0Aline\n"
         );
+    }
+
+    #[test]
+    fn spans_read_from_a_line_above_match_a_read_from_the_top() {
+        // `SourceFile::read_span` starts miette's scan near the span; every field must be what
+        // a scan of the whole text gives, for LF, CRLF and lone-CR texts, spans of every
+        // position and length, with and without context lines.
+        for text in [
+            "app: a\nfunctions:\n  f:\n    handler: x.y\n\n    memory: 9\nend",
+            "a: 1\r\nb:\r\n  c: 2\r\n  d: ç\r\ne: 3\r\n",
+            "a: 1\rb: 2\r\nc: 3\nd: 4\r",
+        ] {
+            let file = SourceFile::new("t.yaml", text);
+            for start in 0..=text.len() {
+                for len in [0, 1, 3, 9] {
+                    for (before, after) in [(0, 0), (1, 1), (2, 3)] {
+                        let span = SourceSpan::new(start.into(), len);
+                        let ours = file.read_span(&span, before, after);
+                        let theirs = text.read_span(&span, before, after);
+                        match (ours, theirs) {
+                            (Ok(o), Ok(t)) => {
+                                let at = format!("{text:?} {start}+{len} ({before}, {after})");
+                                assert_eq!(o.data(), t.data(), "{at}");
+                                assert_eq!(o.span(), t.span(), "{at}");
+                                assert_eq!(o.line(), t.line(), "{at}");
+                                assert_eq!(o.column(), t.column(), "{at}");
+                                assert_eq!(o.line_count(), t.line_count(), "{at}");
+                            }
+                            (Err(_), Err(_)) => {}
+                            (o, t) => panic!(
+                                "{text:?} {start}+{len}: ours {:?}, miette's {:?}",
+                                o.is_ok(),
+                                t.is_ok()
+                            ),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub fn to_string(value: &Value) -> String {
         Value::Object(map) if !map.is_empty() => block_map(&mut out, map, 0),
         Value::Array(items) if !items.is_empty() => block_seq(&mut out, items, 0),
         scalar => {
-            out.push_str(&inline(scalar));
+            push_inline(&mut out, scalar);
             out.push('\n');
         }
     }
@@ -29,7 +29,7 @@ fn block_map(out: &mut String, map: &serde_json::Map<String, Value>, level: usiz
         if i > 0 || level > 0 {
             indent(out, level);
         }
-        out.push_str(&string(key));
+        push_string(out, key);
         out.push(':');
         value_after_key(out, value, level);
     }
@@ -49,7 +49,7 @@ fn value_after_key(out: &mut String, value: &Value, level: usize) {
         }
         scalar => {
             out.push(' ');
-            out.push_str(&inline(scalar));
+            push_inline(out, scalar);
             out.push('\n');
         }
     }
@@ -61,7 +61,7 @@ fn block_map_first_inline(out: &mut String, map: &serde_json::Map<String, Value>
         if i > 0 {
             indent(out, level);
         }
-        out.push_str(&string(key));
+        push_string(out, key);
         out.push(':');
         value_after_key(out, value, level);
     }
@@ -84,45 +84,48 @@ fn block_seq_first_inline(out: &mut String, items: &[Value], level: usize) {
                 block_seq_first_inline(out, inner, level + 2);
             }
             scalar => {
-                out.push_str(&inline(scalar));
+                push_inline(out, scalar);
                 out.push('\n');
             }
         }
     }
 }
 
-fn inline(value: &Value) -> String {
+fn push_inline(out: &mut String, value: &Value) {
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => string(s),
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => push_string(out, s),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
     }
 }
 
-/// Words that some YAML reader takes for a boolean or null.
+/// Words that some YAML reader takes for a boolean or null, and those Rust's float parser
+/// reads as a number (a plain scalar starts with a letter, so only these can be one).
 const SPECIAL: &[&str] = &[
-    "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~",
+    "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "inf", "infinity", "nan",
 ];
 
 fn plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let Some(first) = s.bytes().next() else {
         return false;
     };
-    (first.is_ascii_alphabetic() || first == '/')
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
-        && !SPECIAL.contains(&s.to_ascii_lowercase().as_str())
-        && s.parse::<f64>().is_err()
+    (first.is_ascii_alphabetic() || first == b'/')
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'-'))
+        && !SPECIAL.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
-fn string(s: &str) -> String {
+fn push_string(out: &mut String, s: &str) {
     if plain_ok(s) {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 2);
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -138,7 +141,6 @@ fn string(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -172,6 +174,15 @@ c:
   none: []
 ";
         assert_eq!(to_string(&value), expected);
+    }
+
+    #[test]
+    fn words_a_float_parser_reads_are_quoted() {
+        let value = json!(["inf", "NaN", "Infinity", "info", "nano"]);
+        assert_eq!(
+            to_string(&value),
+            "- \"inf\"\n- \"NaN\"\n- \"Infinity\"\n- info\n- nano\n"
+        );
     }
 
     #[test]

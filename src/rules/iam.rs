@@ -1,6 +1,9 @@
 //! IAM rules (UD40xx). Derived statements are least privilege by construction (the access
 //! tests prove it); these rules look hardest at the spec's raw `permissions` statements.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use super::{Context, Finding};
 use crate::access::catalogue::{self, ActionInfo};
 use crate::diag::{Code, Diagnostic};
@@ -47,17 +50,24 @@ fn has_wildcard(action: &str) -> bool {
     action.contains(['*', '?'])
 }
 
-/// The catalogue actions an action pattern stands for.
-fn expand(action: &str) -> Vec<ActionInfo> {
+/// The catalogue actions an action pattern stands for. A pattern with a wildcard is matched
+/// against the whole catalogue (`*` alone is every one of its ~21,000 actions) once per
+/// process: the catalogue is fixed, and a spec may repeat a pattern in every statement.
+fn expand(action: &str) -> Arc<[ActionInfo]> {
+    static EXPANDED: OnceLock<Mutex<HashMap<String, Arc<[ActionInfo]>>>> = OnceLock::new();
     let catalogue = catalogue::get();
-    if action == "*" {
-        return catalogue.matching("*");
+    if !has_wildcard(action) {
+        return catalogue.action(action).into_iter().collect();
     }
-    if has_wildcard(action) {
-        catalogue.matching(action)
-    } else {
-        catalogue.action(action).into_iter().collect()
+    let cache = EXPANDED.get_or_init(Mutex::default);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(action).cloned()) {
+        return found;
     }
+    let found: Arc<[ActionInfo]> = catalogue.matching(action).into();
+    if let Ok(mut c) = cache.lock() {
+        c.insert(action.to_string(), Arc::clone(&found));
+    }
+    found
 }
 
 fn allows_any(s: &Statement) -> bool {
@@ -108,9 +118,15 @@ pub fn wildcard_resource(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let scopable: Vec<String> = s
             .actions
             .iter()
-            .flat_map(|a| expand(&a.value))
-            .filter(|info| !info.wildcard_only())
-            .map(|info| info.name)
+            .flat_map(|a| {
+                expand(&a.value)
+                    .iter()
+                    .filter(|info| !info.wildcard_only())
+                    .take(3)
+                    .map(|info| info.name.clone())
+                    .collect::<Vec<_>>()
+            })
+            .take(3)
             .collect();
         if scopable.is_empty() {
             continue;
@@ -145,12 +161,12 @@ pub fn privilege_escalation(cx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         for a in &s.actions {
             let risky: Vec<String> = expand(&a.value)
-                .into_iter()
-                .map(|i| i.name)
+                .iter()
+                .map(|i| i.name.as_str())
                 .filter(|n| {
-                    ESCALATION.contains(&n.as_str())
-                        || ESCALATION_ON_ANY.contains(&n.as_str()) && allows_many(s)
+                    ESCALATION.contains(n) || ESCALATION_ON_ANY.contains(n) && allows_many(s)
                 })
+                .map(str::to_string)
                 .collect();
             if risky.is_empty() {
                 continue;
@@ -167,8 +183,9 @@ pub fn privilege_escalation(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// `UD4004`: an action its service does not have.
 pub fn unknown_action(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let catalogue = catalogue::get();
     for (f, s) in raw(cx) {
+        // Parsed on first use: a spec without raw statements never pays for it.
+        let catalogue = catalogue::get();
         for a in s.actions.iter().chain(&s.not_actions) {
             let Some((service, _)) = a.value.split_once(':') else {
                 continue;
@@ -199,8 +216,8 @@ pub fn unknown_action(cx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// `UD4005`: an action of a service that does not exist.
 pub fn unknown_service(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    let catalogue = catalogue::get();
     for (f, s) in raw(cx) {
+        let catalogue = catalogue::get();
         for a in s.actions.iter().chain(&s.not_actions) {
             let Some((service, _)) = a.value.split_once(':') else {
                 continue;

@@ -528,7 +528,17 @@ impl<'m> Plan<'m> {
                 .filter(|a| a.kind == AuthKind::Cognito)
                 .map(|a| user_pool(model, &a.name))
                 .collect(),
-            apis: model.gateways.iter().map(|g| api(model, g)).collect(),
+            apis: {
+                // What each gateway's routes say, from one pass over the functions (a scan
+                // per gateway would be quadratic in the app's size).
+                let routes = GatewayRoutes::of(model);
+                let days = model.access_log_days();
+                model
+                    .gateways
+                    .iter()
+                    .map(|g| api(model, g, &routes, days))
+                    .collect()
+            },
             functions,
             deliveries,
             alarms: model.alarms.iter().map(|a| alarm(model, a)).collect(),
@@ -735,26 +745,53 @@ fn user_pool<'m>(model: &Model, name: &'m str) -> UserPool<'m> {
     }
 }
 
-fn api_cors<'m>(model: &Model, gateway: &str, cors: &'m Cors) -> ApiCors<'m> {
+/// Per gateway: the auths that guard at least one of its routes and the methods of its
+/// routes (`ANY` as `*`), each sorted and deduplicated.
+#[derive(Default)]
+struct GatewayRoutes<'m> {
+    auths: BTreeMap<&'m str, Vec<&'m str>>,
+    methods: BTreeMap<&'m str, Vec<String>>,
+}
+
+impl<'m> GatewayRoutes<'m> {
+    fn of(model: &'m Model) -> Self {
+        let mut out = Self::default();
+        for e in model.functions.iter().flat_map(|f| &f.events) {
+            if let Trigger::Http {
+                gateway,
+                method,
+                auth,
+                ..
+            } = &e.trigger
+            {
+                out.methods
+                    .entry(gateway)
+                    .or_default()
+                    .push(if *method == Method::Any {
+                        "*".to_string()
+                    } else {
+                        method.to_string()
+                    });
+                if let Some(auth) = auth {
+                    out.auths.entry(gateway).or_default().push(auth);
+                }
+            }
+        }
+        for list in out.auths.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        for list in out.methods.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        out
+    }
+}
+
+fn api_cors<'m>(routes: &GatewayRoutes<'_>, gateway: &str, cors: &'m Cors) -> ApiCors<'m> {
     let methods = if cors.methods.is_empty() {
-        let mut methods: Vec<String> = model
-            .functions
-            .iter()
-            .flat_map(|f| &f.events)
-            .filter_map(|e| match &e.trigger {
-                Trigger::Http {
-                    gateway: g, method, ..
-                } if g == gateway => Some(if *method == Method::Any {
-                    "*".to_string()
-                } else {
-                    method.to_string()
-                }),
-                _ => None,
-            })
-            .collect();
-        methods.sort();
-        methods.dedup();
-        methods
+        routes.methods.get(gateway).cloned().unwrap_or_default()
     } else {
         cors.methods.clone()
     };
@@ -767,12 +804,19 @@ fn api_cors<'m>(model: &Model, gateway: &str, cors: &'m Cors) -> ApiCors<'m> {
     }
 }
 
-fn api<'m>(model: &'m Model, g: &'m crate::model::Gateway) -> HttpApi<'m> {
+fn api<'m>(
+    model: &'m Model,
+    g: &'m crate::model::Gateway,
+    routes: &GatewayRoutes<'m>,
+    access_log_days: u32,
+) -> HttpApi<'m> {
     let physical = physical(model, Kind::Gateway, &g.name);
-    let authorizers = model
-        .route_auths(&g.name)
+    let authorizers = routes
+        .auths
+        .get(g.name.as_str())
         .into_iter()
-        .map(|auth| {
+        .flatten()
+        .map(|&auth| {
             let jwt = model.auth(auth).filter(|a| a.kind == AuthKind::Jwt);
             Authorizer {
                 auth,
@@ -790,10 +834,10 @@ fn api<'m>(model: &'m Model, g: &'m crate::model::Gateway) -> HttpApi<'m> {
         name: &g.name,
         protocol: "HTTP",
         output: format!("Base URL of gateway `{}`", g.name),
-        cors: g.cors.as_ref().map(|c| api_cors(model, &g.name, c)),
+        cors: g.cors.as_ref().map(|c| api_cors(routes, &g.name, c)),
         guarded: !authorizers.is_empty(),
         access_log_group: format!("/aws/http-api/{physical}"),
-        access_log_days: model.access_log_days(),
+        access_log_days,
         physical,
         stage: "$default",
         auto_deploy: true,

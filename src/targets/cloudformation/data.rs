@@ -15,12 +15,27 @@ use crate::targets::plan::{
 
 pub(super) fn lower(b: &mut Builder<'_>) {
     let plan = b.plan;
-    b.owner = Owner::Base;
-    plan.tables.iter().for_each(|t| table(b, t));
-    plan.queues.iter().for_each(|q| queue(b, q));
-    plan.topics.iter().for_each(|t| topic(b, t));
-    plan.user_pools.iter().for_each(|p| user_pool(b, p));
-    plan.apis.iter().for_each(|g| api(b, g));
+    // Each shared resource in its own stable slot (split.rs).
+    for t in &plan.tables {
+        b.owner = Owner::shared(Kind::Table, t.name);
+        table(b, t);
+    }
+    for q in &plan.queues {
+        b.owner = Owner::shared(Kind::Queue, q.name);
+        queue(b, q);
+    }
+    for t in &plan.topics {
+        b.owner = Owner::shared(Kind::Topic, t.name);
+        topic(b, t);
+    }
+    for p in &plan.user_pools {
+        b.owner = Owner::shared(Kind::Auth, p.name);
+        user_pool(b, p);
+    }
+    for g in &plan.apis {
+        b.owner = Owner::shared(Kind::Gateway, g.name);
+        api(b, g);
+    }
     // Buckets wait for their functions' permissions: in nested stacks, they are deployed
     // after the function stacks.
     b.owner = Owner::Storage;
@@ -379,7 +394,8 @@ fn alarm(b: &mut Builder<'_>, a: &AlarmPlan<'_>) {
     let value = json!(b.name(a.target.kind, &a.target.name));
     b.owner = match a.target.kind {
         Kind::Function => Owner::Function(a.target.name.clone()),
-        _ => Owner::Base,
+        Kind::Bucket => Owner::Storage,
+        kind => Owner::shared(kind, &a.target.name),
     };
     let mut props = json!({
         "AlarmName": a.alarm_name,

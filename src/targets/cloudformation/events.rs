@@ -35,8 +35,8 @@ pub(super) fn lower(b: &mut Builder<'_>) {
             }
         }
     }
-    b.owner = super::split::Owner::Base;
     for (queue, deliveries) in &plan.deliveries {
+        b.owner = super::split::Owner::shared(Kind::Queue, queue);
         let statements: Vec<Value> = deliveries
             .iter()
             .map(|d| {
@@ -59,6 +59,7 @@ pub(super) fn lower(b: &mut Builder<'_>) {
             ),
         );
     }
+    b.owner = super::split::Owner::Base;
 }
 
 /// A named rule has an ARN known in advance: the dead letter queue's policy names it

@@ -125,6 +125,13 @@ impl Target for CloudFormation {
             describe(&parent_name, &stacks.parent, parent.len()),
             stacks.children.len()
         ));
+        if stacks.outputs_in_children > 0 {
+            summary.push(format!(
+                "{parent_name}: the app's {} outputs are over CloudFormation's {MAX_OUTPUTS}: \
+                 each is an output of the nested stack that holds its value",
+                stacks.outputs_in_children
+            ));
+        }
         artifacts.push(Artifact {
             path: parent_name.into(),
             bytes: parent,

@@ -4,12 +4,19 @@
 //! Parameter of the child that uses it.
 //!
 //! **Invariant: stable placement.** A resource's stack depends only on its owner, never on
-//! the rest of the app: shared stateful resources (tables, queues, topics, user pools) and the
-//! HTTP APIs live in `Base`; buckets in `Storage` (S3 checks a notification's permission when
-//! the bucket is configured, so buckets deploy after the functions); each function, with
-//! everything it owns (role, log group, permissions, mappings, routes, integrations, alarms),
-//! lives in `Functions<NNN>`, where NNN is a hash of its name modulo 256. Adding, removing or
-//! renaming a function moves no other resource, and a stateful resource never moves.
+//! the rest of the app: each shared stateful resource (table, queue, topic, user pool) and
+//! each HTTP API, with what it owns (a queue's delivery policy, a gateway's stage and access
+//! log group, an alarm on it), lives in `Base<NN>`, where NN is a hash of its kind and name
+//! modulo 16; buckets in `Storage` (S3 checks a notification's permission when the bucket is
+//! configured, so buckets deploy after the functions); each function, with everything it owns
+//! (role, log group, permissions, mappings, routes, integrations, alarms), lives in
+//! `Functions<NNN>`, where NNN is a hash of its name modulo 256. The slot counts are fixed, so
+//! adding, removing or renaming a resource moves no other resource, and a stateful resource
+//! never moves. What no one resource owns stays in `Base`.
+//!
+//! Capacity: the synthetic app of BENCHMARKS.md (a queue per 5 functions, a gateway per 25
+//! routes) has ~0.32 shared resources and ~6.5 function resources per function, so at 10,000
+//! functions a Base slot holds ~200 resources and a function slot ~250, each under 500.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,12 +24,16 @@ use serde_json::{Value, json};
 
 use super::template::{Output, Parameter, Resource, Template, get_att, references};
 use crate::diag::{Code, Diagnostic};
-use crate::model::Model;
+use crate::model::{Kind, Model};
 
 /// Who owns a resource, which decides its stack.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Owner {
+    /// App-wide resources that no single resource owns.
     Base,
+    /// A shared resource, by kind and name (`queues/jobs`): a table, queue, topic, user pool
+    /// or HTTP API, and what belongs to it.
+    Shared(String),
     Storage,
     Function(String),
 }
@@ -30,12 +41,25 @@ pub enum Owner {
 /// Function stacks. Fixed forever: changing it would move every function.
 pub const FUNCTION_SLOTS: u32 = 256;
 
+/// Stacks of shared resources. Fixed forever: changing it would move every table and queue.
+pub const SHARED_SLOTS: u32 = 16;
+
 impl Owner {
-    /// The stack key: `Base`, `Storage` or `Functions017`.
+    /// The owner of a shared resource of `kind` named `name`.
+    #[must_use]
+    pub fn shared(kind: Kind, name: &str) -> Self {
+        Owner::Shared(format!("{}/{name}", kind.section()))
+    }
+
+    /// The stack key: `Base`, `Base07`, `Storage` or `Functions017`.
     #[must_use]
     pub fn stack(&self) -> String {
         match self {
             Owner::Base => "Base".into(),
+            Owner::Shared(key) => format!(
+                "Base{:02}",
+                crate::targets::naming::fnv32(key.as_bytes()) % SHARED_SLOTS
+            ),
             Owner::Storage => "Storage".into(),
             Owner::Function(name) => format!("Functions{:03}", slot(name)),
         }
@@ -49,6 +73,9 @@ fn slot(name: &str) -> u32 {
 
 pub struct Stacks {
     pub parent: Template,
+    /// Outputs left out of the parent (over its 200) and kept only in the nested stack that
+    /// holds each one's value; 0 when the parent lists them all.
+    pub outputs_in_children: usize,
     /// (stack key, template), sorted by key.
     pub children: Vec<(String, Template)>,
 }
@@ -193,6 +220,13 @@ pub fn split(
             .outputs
             .retain(|id, _| !derivable.iter().any(|d| id.ends_with(d)));
     }
+    // Still over: each output stays in the nested stack that holds its value (within that
+    // stack's own budget), and the parent lists none, rather than refusing the app.
+    let outputs_in_children = if template.outputs.len() > super::MAX_OUTPUTS {
+        template.outputs.len()
+    } else {
+        0
+    };
     let stack_of: BTreeMap<String, String> = template
         .resources
         .keys()
@@ -365,7 +399,7 @@ pub fn split(
             Resource::new("AWS::CloudFormation::Stack", properties).depends_on(depends),
         );
     }
-    for (name, output) in &template.outputs {
+    for (name, output) in template.outputs.iter().filter(|_| outputs_in_children == 0) {
         parent.outputs.insert(
             name.clone(),
             Output {
@@ -391,6 +425,7 @@ pub fn split(
     }
     Ok(Stacks {
         parent,
+        outputs_in_children,
         children: children.into_iter().collect(),
     })
 }

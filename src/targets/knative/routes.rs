@@ -4,6 +4,8 @@
 //! neither; `serving` warns and keeps its functions cluster-local), and a route with auth is
 //! left out (nothing would check the token).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Value, json};
 
 use super::Builder;
@@ -17,13 +19,26 @@ const MAX_RULES: usize = 16;
 const MAX_MATCHES: usize = 64;
 
 pub(super) fn lower(b: &mut Builder<'_>) {
+    // The functions routed through each gateway, in function order, from one pass (a scan of
+    // every function per gateway would be quadratic in the app's size).
+    let mut routed: BTreeMap<&str, Vec<&Function>> = BTreeMap::new();
+    for f in &b.model.functions {
+        let mut seen = BTreeSet::new();
+        for e in &f.events {
+            if let Trigger::Http { gateway, .. } = &e.trigger
+                && seen.insert(gateway.as_str())
+            {
+                routed.entry(gateway.as_str()).or_default().push(f);
+            }
+        }
+    }
     for g in &b.model.gateways {
         if g.cors.is_some() || g.throttle.is_some() {
             continue;
         }
         let mut rules = Vec::new();
         let enforced = b.mesh.is_some();
-        for f in &b.model.functions {
+        for &f in routed.get(g.name.as_str()).into_iter().flatten() {
             let matches = matches(g, f, enforced);
             for chunk in matches.chunks(MAX_MATCHES) {
                 rules.push(rule(b, f, chunk));

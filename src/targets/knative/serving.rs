@@ -317,27 +317,28 @@ fn gateway_policies(g: &crate::model::Gateway) -> Vec<&'static str> {
 /// result is safe and complete for the cluster, and the warning says what is left to do.
 fn gateway_warnings(b: &mut Builder<'_>) {
     let mut found = Vec::new();
-    for g in &b.model.gateways {
-        let routed: Vec<&Function> = b
-            .model
-            .functions
-            .iter()
-            .filter(|f| {
-                f.events.iter().any(
-                    |e| matches!(&e.trigger, Trigger::Http { gateway, .. } if *gateway == g.name),
-                )
-            })
-            .collect();
-        if routed.is_empty() {
-            continue;
+    // One pass over the functions: per gateway, those routed through it and those with an
+    // authenticated route on it, each in function order.
+    let mut by_gateway: BTreeMap<&str, (Vec<&Function>, Vec<&Function>)> = BTreeMap::new();
+    for f in &b.model.functions {
+        let mut seen: BTreeMap<&str, bool> = BTreeMap::new();
+        for e in &f.events {
+            if let Trigger::Http { gateway, auth, .. } = &e.trigger {
+                *seen.entry(gateway.as_str()).or_default() |= auth.is_some();
+            }
         }
-        let authed: Vec<&Function> = routed
-            .iter()
-            .copied()
-            .filter(|f| {
-                f.events.iter().any(|e| matches!(&e.trigger, Trigger::Http { gateway, auth: Some(_), .. } if *gateway == g.name))
-            })
-            .collect();
+        for (gateway, authed) in seen {
+            let entry = by_gateway.entry(gateway).or_default();
+            entry.0.push(f);
+            if authed {
+                entry.1.push(f);
+            }
+        }
+    }
+    for g in &b.model.gateways {
+        let Some((routed, authed)) = by_gateway.get(g.name.as_str()) else {
+            continue;
+        };
         let gateway_wide = gateway_policies(g);
         let mut policies = Vec::new();
         // With a mesh, Istio checks the tokens (`mesh`).
@@ -355,9 +356,9 @@ fn gateway_warnings(b: &mut Builder<'_>) {
         };
         // Gateway-wide settings hold every route back; route auth only the routes that have it.
         let held = if gateway_wide.is_empty() {
-            &authed
+            authed
         } else {
-            &routed
+            routed
         };
         let names: Vec<String> = held.iter().map(|f| format!("`{}`", f.name)).collect();
         found.push(
