@@ -506,6 +506,7 @@ fn provider_6_takes_the_newer_runtimes_and_nothing_else_changes() {
             mirror.display()
         );
     }
+}
 
 /// Function options as the provider names them: a switched-off rule and schedule, a queue's
 /// `scaling_config`, a stream's batching window and layers; `terraform validate` accepts them.

@@ -116,6 +116,9 @@ impl Ctx<'_, '_> {
                 ArnPart::Partition => self.options.partition.clone(),
                 ArnPart::Region => self.options.region.clone(),
                 ArnPart::Account => self.options.account.clone(),
+                // Only raw statements name params; the names of what the app creates never
+                // do. Should one ever, its value is unknown here: any value, in that segment.
+                ArnPart::Param(_) => "*".to_string(),
             })
             .collect()
     }
